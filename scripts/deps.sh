@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what building and testing Runa needs on a fresh Debian machine (idempotent, quiet).
+# busybox-static: the rootfs of the test and demo containers. runc/crun/hyperfine: benchmarks.
+set -euo pipefail
+need=()
+command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+for p in "$@"; do command -v "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
