@@ -1,0 +1,149 @@
+using System.Runtime.InteropServices;
+
+namespace Runa.Runtime.Interop;
+
+public static unsafe partial class Sys
+{
+    /// <summary>A SOCK_SEQPACKET socketpair (one message per packet), both ends O_CLOEXEC.</summary>
+    public static (SafeFd A, SafeFd B) SeqPacketPair(int bufferBytes = 0)
+    {
+        int* sv = stackalloc int[2];
+        Check(Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, sv), "socketpair");
+        var pair = (new SafeFd(sv[0]), new SafeFd(sv[1]));
+        if (bufferBytes > 0)
+        {
+            foreach (var fd in new[] { sv[0], sv[1] })
+            {
+                var size = bufferBytes;
+                Check(Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, sizeof(int)), "setsockopt SO_SNDBUF");
+            }
+        }
+        return pair;
+    }
+
+    /// <summary>Sends one packet, optionally with fds (SCM_RIGHTS). Never raises SIGPIPE.</summary>
+    public static void SendPacket(SafeFd socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds = default)
+    {
+        fixed (byte* p = data)
+        {
+            var iov = new Libc.iovec { iov_base = p, iov_len = (nuint)data.Length };
+            var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1 };
+            var controlLen = fds.Length == 0 ? 0 : CmsgSpace(fds.Length * sizeof(int));
+            var control = stackalloc byte[Math.Max(controlLen, 1)];
+            if (fds.Length > 0)
+            {
+                new Span<byte>(control, controlLen).Clear();
+                var cm = (Libc.cmsghdr*)control;
+                cm->cmsg_level = Libc.SOL_SOCKET;
+                cm->cmsg_type = Libc.SCM_RIGHTS;
+                cm->cmsg_len = (nuint)(sizeof(Libc.cmsghdr) + fds.Length * sizeof(int));
+                var dst = (int*)(control + sizeof(Libc.cmsghdr));
+                for (var i = 0; i < fds.Length; i++)
+                {
+                    dst[i] = fds[i];
+                }
+                msg.msg_control = control;
+                msg.msg_controllen = (nuint)controlLen;
+            }
+            while (true)
+            {
+                var n = Libc.sendmsg(socket.Fd, &msg, Libc.MSG_NOSIGNAL);
+                if (n >= 0)
+                {
+                    return;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                {
+                    throw new RunaSystemException("sendmsg", "sync socket", errno);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Receives one packet into <paramref name="buffer"/>. Returns its length (0 at EOF), -1 if
+    /// a non-blocking receive found nothing; fds that came with it are returned O_CLOEXEC.
+    /// A packet larger than the buffer is an error, never silently cut.
+    /// </summary>
+    public static int ReceivePacket(SafeFd socket, Span<byte> buffer, List<SafeFd> fds, bool nonBlocking = false)
+    {
+        const int MaxFds = 8;
+        fixed (byte* p = buffer)
+        {
+            var iov = new Libc.iovec { iov_base = p, iov_len = (nuint)buffer.Length };
+            var controlLen = CmsgSpace(MaxFds * sizeof(int));
+            var control = stackalloc byte[controlLen];
+            var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (nuint)controlLen };
+            nint n;
+            while (true)
+            {
+                n = Libc.recvmsg(socket.Fd, &msg, Libc.MSG_CMSG_CLOEXEC | (nonBlocking ? Libc.MSG_DONTWAIT : 0));
+                if (n >= 0)
+                {
+                    break;
+                }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+                if (errno == Errno.EAGAIN)
+                {
+                    return -1;
+                }
+                if (errno == Errno.ECONNRESET)
+                {
+                    return 0;
+                }
+                throw new RunaSystemException("recvmsg", "sync socket", errno);
+            }
+            for (var cm = msg.msg_controllen >= (nuint)sizeof(Libc.cmsghdr) ? (Libc.cmsghdr*)control : null;
+                 cm is not null;
+                 cm = NextCmsg(&msg, cm))
+            {
+                if (cm->cmsg_level == Libc.SOL_SOCKET && cm->cmsg_type == Libc.SCM_RIGHTS)
+                {
+                    var count = ((int)cm->cmsg_len - sizeof(Libc.cmsghdr)) / sizeof(int);
+                    var src = (int*)((byte*)cm + sizeof(Libc.cmsghdr));
+                    for (var i = 0; i < count; i++)
+                    {
+                        fds.Add(new SafeFd(src[i]));
+                    }
+                }
+            }
+            if ((msg.msg_flags & (Libc.MSG_TRUNC | Libc.MSG_CTRUNC)) != 0)
+            {
+                throw new RunaSystemException("recvmsg", "sync socket", Errno.EMSGSIZE,
+                    $"packet larger than {buffer.Length} bytes or too many fds");
+            }
+            return (int)n;
+        }
+    }
+
+    private static int CmsgAlign(int len) => (len + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
+
+    private static int CmsgSpace(int len) => CmsgAlign(sizeof(Libc.cmsghdr)) + CmsgAlign(len);
+
+    private static Libc.cmsghdr* NextCmsg(Libc.msghdr* msg, Libc.cmsghdr* cm)
+    {
+        var next = (byte*)cm + CmsgAlign((int)cm->cmsg_len);
+        var end = (byte*)msg->msg_control + (int)msg->msg_controllen;
+        return next + sizeof(Libc.cmsghdr) > end ? null : (Libc.cmsghdr*)next;
+    }
+
+    /// <summary>SO_PEERCRED of a connected unix socket: who is on the other end.</summary>
+    public static (int Pid, uint Uid, uint Gid) PeerCredentials(SafeFd socket)
+    {
+        Libc.ucred cred;
+        uint len = (uint)sizeof(Libc.ucred);
+        Check(Libc.getsockopt(socket.Fd, Libc.SOL_SOCKET, Libc.SO_PEERCRED, &cred, &len), "getsockopt SO_PEERCRED");
+        return (cred.pid, cred.uid, cred.gid);
+    }
+
+    public static void Shutdown(SafeFd socket)
+    {
+        // ENOTCONN after the peer is gone is fine: the point is to wake blocked readers.
+        Libc.shutdown(socket.Fd, Libc.SHUT_RDWR);
+    }
+}
