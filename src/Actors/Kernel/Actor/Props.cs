@@ -1,3 +1,6 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+
 namespace Runa.Kernel;
 
 /// <summary>
@@ -38,7 +41,19 @@ public sealed class Props
     /// <summary>Props for an actor with a parameterless constructor.</summary>
     public static Props Create<TActor>()
         where TActor : ActorBase, new()
-        => new(typeof(TActor), static () => new TActor(), null);
+        => new(typeof(TActor), static () =>
+        {
+            try
+            {
+                return new TActor();
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                // new() goes through Activator, which wraps constructor exceptions.
+                ExceptionDispatchInfo.Throw(e.InnerException);
+                throw;
+            }
+        }, null);
 
     /// <summary>A copy with <paramref name="strategy"/> supervising the actor's children.</summary>
     public Props WithSupervisorStrategy(SupervisorStrategy strategy)
