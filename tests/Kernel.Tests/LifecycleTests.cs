@@ -273,6 +273,9 @@ public sealed class LifecycleTests : TestKit.TestKit
         Assert.Equal("PostStop boom", log.Cause!.Message);
     }
 
+    /// <summary>A gate whose actor reports "waiting" once it started waiting.</summary>
+    public sealed record AnnouncedGate(Gate Gate);
+
     /// <summary>Awaits gates (suspending its mailbox), counts, throws and stops on request.</summary>
     public sealed class GatedActor : ReceiveActor
     {
@@ -285,6 +288,12 @@ public sealed class LifecycleTests : TestKit.TestKit
             ReceiveAsync<Gate>(async g =>
             {
                 await g.Opened;
+                _probe.Tell("gate passed");
+            });
+            ReceiveAsync<AnnouncedGate>(async g =>
+            {
+                _probe.Tell("waiting");
+                await g.Gate.Opened;
                 _probe.Tell("gate passed");
             });
             Receive<string>(s => s == "count", _ => _probe.Tell(++_count));
