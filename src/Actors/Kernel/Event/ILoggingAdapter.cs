@@ -2,7 +2,7 @@ namespace Runa.Kernel;
 
 /// <summary>
 /// Logging for actors and kernel code. Formats accept positional (<c>{0}</c>) and named
-/// (<c>{Name}</c>, filled in argument order) holes.
+/// (<c>{Name}</c>, filled by position) holes.
 /// </summary>
 public interface ILoggingAdapter
 {

@@ -41,7 +41,7 @@ internal sealed class LoggingAdapter(ActorSystem system, string logSource, Type 
     public void Error(Exception cause, string format, params object?[] args) => Log(LogLevel.Error, cause, format, args);
 
     /// <summary>
-    /// Fills <c>{0}</c>-style holes by index and <c>{Name}</c>-style holes in argument order;
+    /// Fills <c>{0}</c>-style holes by index and <c>{Name}</c>-style holes by their position among the holes;
     /// <c>{{</c>/<c>}}</c> escape braces; <c>{0:X}</c> applies a format. Unfillable holes stay as written.
     /// </summary>
     internal static string Format(string format, object?[]? args)
@@ -86,7 +86,9 @@ internal sealed class LoggingAdapter(ActorSystem system, string logSource, Type 
                 hole = hole[..colon];
             }
 
-            int index = int.TryParse(hole, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : next++;
+            // Numbered holes use their number; named holes take the argument at their position among all holes.
+            int position = next++;
+            int index = int.TryParse(hole, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : position;
             if (index < args.Length)
             {
                 object? value = args[index];
