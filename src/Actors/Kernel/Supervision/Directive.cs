@@ -1,0 +1,26 @@
+namespace Runa.Kernel;
+
+/// <summary>What a supervisor does with a failed child.</summary>
+public enum Directive
+{
+    /// <summary>Keep the instance and its state; the failing message is dropped.</summary>
+    Resume,
+
+    /// <summary>Replace the instance with a fresh one from its Props; the mailbox is kept, the failing message dropped.</summary>
+    Restart,
+
+    /// <summary>Fail the supervisor itself with the child's exception; its own supervisor decides.</summary>
+    Escalate,
+
+    /// <summary>Stop the child.</summary>
+    Stop,
+}
+
+/// <summary>Helpers to build deciders.</summary>
+public static class DirectiveExtensions
+{
+    /// <summary><c>Directive.Stop.When&lt;IOException&gt;()</c>: a (type, directive) pair for <see cref="Decider.From(Directive, KeyValuePair{Type, Directive}[])"/>.</summary>
+    public static KeyValuePair<Type, Directive> When<TException>(this Directive directive)
+        where TException : Exception
+        => new(typeof(TException), directive);
+}
