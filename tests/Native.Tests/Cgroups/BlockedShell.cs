@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Runa.Native.Tests.Cgroups;
+
+/// <summary>
+/// A real process for cgroup tests: busybox sh blocked on `read` until <see cref="Release"/>, so
+/// it can be moved into a cgroup before it does anything of interest.
+/// </summary>
+internal sealed class BlockedShell : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private BlockedShell(Process process)
+    {
+        _process = process;
+    }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string Busybox { get; } = new[] { "/usr/bin/busybox", "/bin/busybox", "/usr/sbin/busybox" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("busybox not found");
+
+    /// <summary>Starts `busybox sh -c 'read _; &lt;script&gt;'`.</summary>
+    public static BlockedShell Start(string script)
+    {
+        var psi = new ProcessStartInfo(Busybox)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("sh");
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("read _; " + script);
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start busybox");
+        var shell = new BlockedShell(process);
+        process.OutputDataReceived += (_, e) => shell.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => shell.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return shell;
+    }
+
+    /// <summary>Lets the script run.</summary>
+    public void Release()
+    {
+        _process.StandardInput.WriteLine();
+        _process.StandardInput.Flush();
+    }
+
+    /// <summary>Writes a line to the script's stdin (for a second `read`).</summary>
+    public void SendLine(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+        _process.WaitForExit(); // drains the asynchronous output readers
+        return true;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
