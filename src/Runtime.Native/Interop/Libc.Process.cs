@@ -53,9 +53,6 @@ internal static unsafe partial class Libc
     internal static partial int waitid(int idtype, int id, void* infop, int options);
 
     [LibraryImport(Name, SetLastError = true)]
-    internal static partial int kill(int pid, int sig);
-
-    [LibraryImport(Name, SetLastError = true)]
     internal static partial int getpid();
 
     [LibraryImport(Name, SetLastError = true)]
