@@ -1,1 +1,26 @@
-System.Console.WriteLine("runa: placeholder");
+using System.CommandLine;
+using Runa.Host.Cli;
+using Runa.Host.Commands;
+
+namespace Runa.Host;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("runa: an OCI container runtime (runc-compatible CLI; `runa daemon` hosts many containers)");
+        foreach (var o in GlobalOptions.All)
+        {
+            root.Options.Add(o);
+        }
+        foreach (var c in new[]
+                 {
+                     CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), ListCommand.Build(),
+                     KillCommand.Build(), DeleteCommand.Build(), SpecCommand.Build(), NotImplementedCommands.Exec(),
+                 })
+        {
+            root.Subcommands.Add(c);
+        }
+        return await root.Parse(args).InvokeAsync();
+    }
+}

@@ -61,4 +61,17 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int shutdown(int fd, int how);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct sockaddr_un
+    {
+        public ushort sun_family;
+        public fixed byte sun_path[108];
+    }
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int connect(int fd, sockaddr_un* addr, uint len);
 }

@@ -141,6 +141,35 @@ public static unsafe partial class Sys
         return (cred.pid, cred.uid, cred.gid);
     }
 
+    /// <summary>Connects a SOCK_STREAM unix socket to <paramref name="path"/>.</summary>
+    public static SafeFd ConnectUnix(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path);
+        if (bytes.Length >= 108)
+        {
+            throw new RunaSystemException("connect", path, Errno.ENAMETOOLONG, "a unix socket path has at most 107 bytes");
+        }
+        var fd = CheckFd(Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0), "socket", path);
+        var addr = new Libc.sockaddr_un { sun_family = Libc.AF_UNIX };
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            addr.sun_path[i] = bytes[i];
+        }
+        while (true)
+        {
+            if (Libc.connect(fd.Fd, &addr, (uint)(2 + bytes.Length + 1)) == 0)
+            {
+                return fd;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+            {
+                fd.Dispose();
+                throw new RunaSystemException("connect", path, errno);
+            }
+        }
+    }
+
     public static void Shutdown(SafeFd socket)
     {
         // ENOTCONN after the peer is gone is fine: the point is to wake blocked readers.

@@ -1,0 +1,248 @@
+using Runa.Actors.Persistence;
+using Runa.Kernel;
+using Runa.Runtime.Cgroups;
+using Runa.Runtime.Interop;
+using Runa.Runtime.Sync;
+
+namespace Runa.Actors.Containers;
+
+/// <summary>
+/// The lifecycle of one container (OCI states creating → created → running → stopped, and
+/// paused). It recovers its record from the journal, derives the status from the kernel on
+/// every command, and journals what it does. Commands for one id are serialized here; create
+/// is a message-driven state machine over its children (init, sync, log, cgroup), the other
+/// commands are ReceiveAsync handlers.
+/// </summary>
+public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, IWithTimers
+{
+    private readonly string _id;
+    private readonly ContainerRuntime _runtime;
+    private readonly List<IActorRef> _waiters = [];
+    private ContainerRecord? _record;
+    private IActorRef? _cgroup;
+    private IActorRef? _init;
+    private IActorRef? _sync;
+    private IActorRef _self = ActorRefs.Nobody;
+    private string? _execError;
+    private ExitStatus? _pendingExit;
+    private bool _exitObserved;
+
+    public ContainerActor(string id, ContainerRuntime runtime)
+    {
+        _id = id;
+        _runtime = runtime;
+        Recovering();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private string PersistenceId => ContainerRecord.PersistenceIdOf(_id);
+
+    private string StateDir => Path.Combine(_runtime.Settings.Root, _id);
+
+    protected override void PreStart()
+    {
+        _self = Self;
+        _runtime.Journal.ReadAsync(PersistenceId).PipeTo(Self,
+            success: entries => new Recovered(entries),
+            failure: e => new RecoveryFailed(e));
+    }
+
+    private void Recovering()
+    {
+        Receive<Recovered>(m =>
+        {
+            _record = ContainerRecord.Replay(m.Entries);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<RecoveryFailed>(m =>
+        {
+            Become(() => ReceiveAny(_ => Sender.Tell(new Status.Failure(
+                new ContainerException(ContainerErrorKind.Failed, $"container {_id}: cannot read its state: {m.Cause.Message}", m.Cause)))));
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Ready()
+    {
+        Receive<CreateContainer>(BeginCreate);
+        ReceiveAsync<StartContainer>(OnStart);
+        Receive<GetContainerState>(_ => Sender.Tell(View()));
+        ReceiveAsync<KillContainer>(OnKill);
+        ReceiveAsync<DeleteContainer>(OnDelete);
+        Receive<WaitContainer>(OnWait);
+        Receive<InitExited>(m => OnInitExited(m.Status));
+        Receive<SyncPacketReceived>(OnLatePacket);
+        Receive<SyncClosed>(_ => { });
+        Receive<SyncDrained>(_ => FinishExit());
+        Receive<Stage0Exited>(_ => { });
+        Receive<OomKilled>(m => Context.GetLogger().Warning($"container {_id}: {m.Count} process(es) OOM-killed"));
+        Receive<Terminated>(m => ForgetChild(m.ActorRef));
+    }
+
+    /// <summary>Failures of children: the log forwarder is restarted, anything else ends what is under way.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        if (e is LogForwardingException)
+        {
+            return Directive.Restart;
+        }
+        _self.Tell(new ChildFailed(e is ActorInitializationException { InnerException: { } inner } ? inner : e));
+        return Directive.Stop;
+    });
+
+    private OciStatus StatusNow() =>
+        _record is null ? OciStatus.Stopped : ContainerStatus.Derive(_record, _runtime.Processes, _runtime.Cgroups);
+
+    private object View() => _record is null
+        ? NotFound()
+        : ContainerStateView.From(_record, StatusNow());
+
+    private Status.Failure NotFound() =>
+        new(new ContainerException(ContainerErrorKind.NotFound, $"container {_id} does not exist"));
+
+    private static Status.Failure Error(ContainerErrorKind kind, string message) => new(new ContainerException(kind, message));
+
+    private Task PersistAsync(ContainerEvent e)
+    {
+        var seq = (_record?.SequenceNr ?? 0) + 1;
+        return _runtime.Journal.WriteAsync([new JournalEntry(PersistenceId, seq, e.GetType().Name, e.At, ContainerRecord.Serialize(e))]);
+    }
+
+    private void Applied(ContainerEvent e) => _record = _record?.Apply(e, _record.SequenceNr + 1);
+
+    /// <summary>The init exited while we watched it (a foreground run, or a daemon).</summary>
+    private void OnInitExited(ExitStatus? status)
+    {
+        if (_exitObserved)
+        {
+            return;
+        }
+        _exitObserved = true;
+        _pendingExit = status;
+        if (_sync is not null)
+        {
+            // An exec failure arrives as an ERROR packet that may still sit in the socket: read it first.
+            _sync.Tell(DrainSync.Instance);
+            return;
+        }
+        FinishExit();
+    }
+
+    private void FinishExit()
+    {
+        if (!_exitObserved || _record is null)
+        {
+            return;
+        }
+        var status = _pendingExit;
+        if (_record.Exit is null)
+        {
+            // Journaled in the background: waiters need not wait for the disk, and the journal's
+            // single writer thread keeps this write ordered before any later command's.
+            var exited = new ContainerExited(status?.Signal == 0 ? status?.Code : null, status is { Signal: > 0 } s ? s.Signal : null);
+            var log = Context.GetLogger();
+            var id = _id;
+            PersistAsync(exited).ContinueWith(t => log.Warning($"container {id}: could not journal its exit: {t.Exception?.GetBaseException().Message}"),
+                TaskContinuationOptions.OnlyOnFaulted);
+            Applied(exited);
+        }
+        foreach (var w in _waiters)
+        {
+            w.Tell(new ContainerExitedReply(_id, status, _execError));
+        }
+        _waiters.Clear();
+    }
+
+    /// <summary>After READY the socket only speaks if exec fails; EOF means the exec happened.</summary>
+    private void OnLatePacket(SyncPacketReceived m)
+    {
+        if (m.Packet.Type == MessageType.Error)
+        {
+            var (_, errno, text) = m.Packet.Error();
+            _execError = errno == 0 ? text : $"{text}: {Errno.Describe(errno)}";
+        }
+        foreach (var fd in m.Packet.Fds)
+        {
+            fd.Dispose();
+        }
+    }
+
+    private void OnWait(WaitContainer m)
+    {
+        if (_record is null)
+        {
+            Sender.Tell(NotFound());
+            return;
+        }
+        if (_exitObserved)
+        {
+            Sender.Tell(new ContainerExitedReply(_id, _pendingExit, _execError));
+            return;
+        }
+        if (_init is not null)
+        {
+            // Our InitProcess child watches the init (and reaps it, when it is our child): it will
+            // report the exit even if the init is already a zombie that reads as stopped.
+            _waiters.Add(Sender);
+            return;
+        }
+        if (StatusNow() == OciStatus.Stopped)
+        {
+            var exit = _record.Exit;
+            Sender.Tell(new ContainerExitedReply(_id,
+                exit is null ? null : exit.Signal is { } sig ? ExitStatus.Killed(sig) : ExitStatus.Exited(exit.ExitCode ?? 0),
+                _execError));
+            return;
+        }
+        var handle = _runtime.Processes.Attach(_record.Pid, _record.StartTime);
+        if (handle is null)
+        {
+            Sender.Tell(new ContainerExitedReply(_id, null, _execError));
+            return;
+        }
+        _waiters.Add(Sender);
+        _init = Context.ActorOf(Props.Create(() => new InitProcess(_runtime, handle)), "init");
+        Context.Watch(_init);
+    }
+
+    private void ForgetChild(IActorRef child)
+    {
+        if (child.Equals(_init))
+        {
+            _init = null;
+        }
+        else if (child.Equals(_sync))
+        {
+            _sync = null;
+        }
+        else if (child.Equals(_cgroup))
+        {
+            _cgroup = null;
+        }
+    }
+
+    /// <summary>The cgroup actor of an existing container (spawned on first use), or null without a cgroup.</summary>
+    private IActorRef? CgroupActor()
+    {
+        if (_cgroup is null && _record?.Cgroup is { } state)
+        {
+            _cgroup = Context.ActorOf(Props.Create(() => new CgroupManagerActor(_runtime.Cgroups.FromState(state))), "cgroup");
+            Context.Watch(_cgroup);
+        }
+        return _cgroup;
+    }
+
+    private sealed record Recovered(IReadOnlyList<JournalEntry> Entries);
+
+    private sealed record RecoveryFailed(Exception Cause);
+
+    private sealed record ChildFailed(Exception Cause);
+}
+
+/// <summary>Thrown by the log forwarder only: its failures restart it instead of failing the container.</summary>
+public sealed class LogForwardingException(string message, Exception? inner = null) : Exception(message, inner);

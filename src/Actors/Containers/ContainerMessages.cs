@@ -1,0 +1,94 @@
+using System.Text.Json.Serialization;
+using Runa.Runtime.Interop;
+
+namespace Runa.Actors.Containers;
+
+/// <summary>A command for one container; the registry routes it by <see cref="Id"/>.</summary>
+public abstract record ContainerCommand(string Id);
+
+/// <summary>
+/// Create a container from a bundle. <see cref="Stdio"/> are the container's 0/1/2 (null: the
+/// caller's own). With <see cref="KeepConsole"/>, a terminal's pty master comes back in the reply
+/// instead of going to <see cref="ConsoleSocket"/> (a foreground `run` relays it itself).
+/// </summary>
+public sealed record CreateContainer(string Id, string Bundle) : ContainerCommand(Id)
+{
+    public string? PidFile { get; init; }
+    public string? ConsoleSocket { get; init; }
+    public IReadOnlyList<SafeFd>? Stdio { get; init; }
+    public bool KeepConsole { get; init; }
+
+    /// <summary>--no-pivot: MS_MOVE + chroot instead of pivot_root (a rootfs on ramfs).</summary>
+    public bool NoPivot { get; init; }
+}
+
+public sealed record StartContainer(string Id) : ContainerCommand(Id);
+
+public sealed record GetContainerState(string Id) : ContainerCommand(Id);
+
+public sealed record KillContainer(string Id, int Signal, bool All = false) : ContainerCommand(Id);
+
+public sealed record DeleteContainer(string Id, bool Force = false) : ContainerCommand(Id);
+
+/// <summary>Reply when the container's init exits (at once if it already has).</summary>
+public sealed record WaitContainer(string Id) : ContainerCommand(Id);
+
+/// <summary>List every container the journal knows.</summary>
+public sealed record ListContainers;
+
+/// <summary>Reply to a create: the state, and the pty master when <see cref="CreateContainer.KeepConsole"/> was set.</summary>
+public sealed record ContainerCreatedReply(ContainerStateView State, SafeFd? Console);
+
+/// <summary>The init exited: how (null if it was not ours to reap), and why exec failed if it did.</summary>
+public sealed record ContainerExitedReply(string Id, ExitStatus? Status, string? ExecError);
+
+public sealed record ContainerList(IReadOnlyList<ContainerStateView> Containers);
+
+/// <summary>A command succeeded and has nothing to say.</summary>
+public sealed record Done
+{
+    public static Done Instance { get; } = new();
+}
+
+/// <summary>The OCI state of a container, as `runa state` prints it.</summary>
+public sealed record ContainerStateView
+{
+    [JsonPropertyName("ociVersion")] public string OciVersion { get; init; } = Runtime.Oci.DefaultSpec.OciVersion;
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("pid")] public int Pid { get; init; }
+    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("bundle")] public required string Bundle { get; init; }
+    [JsonPropertyName("rootfs")] public required string Rootfs { get; init; }
+    [JsonPropertyName("created")] public DateTimeOffset Created { get; init; }
+    [JsonPropertyName("owner")] public string Owner { get; init; } = "";
+    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; init; }
+
+    public static ContainerStateView From(ContainerRecord r, OciStatus status) => new()
+    {
+        Id = r.Id,
+        // runc shows pid 0 once the container stopped: the number may belong to someone else now.
+        Pid = status == OciStatus.Stopped ? 0 : r.Pid,
+        Status = status.Text(),
+        Bundle = r.Bundle,
+        Rootfs = r.Rootfs,
+        Created = r.Created,
+        Owner = r.Owner,
+        Annotations = r.Annotations,
+    };
+}
+
+/// <summary>What went wrong, so that a daemon client can map it like the embedded CLI does.</summary>
+public enum ContainerErrorKind
+{
+    Failed,
+    NotFound,
+    AlreadyExists,
+    InvalidState,
+    InvalidInput,
+}
+
+/// <summary>A container command failed; the message is what the user reads.</summary>
+public sealed class ContainerException(ContainerErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public ContainerErrorKind Kind { get; } = kind;
+}

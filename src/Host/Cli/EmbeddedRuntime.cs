@@ -1,0 +1,46 @@
+using Runa.Actors.Containers;
+using Runa.Actors.Persistence;
+using Runa.Kernel;
+using Runa.Runtime.Launch;
+
+namespace Runa.Host.Cli;
+
+/// <summary>
+/// Embedded mode: this process hosts the actor system for its one command and keeps state under
+/// --root, as an OCI runtime binary must for podman and containerd. Containers it creates
+/// outlive it; the next command finds them in the journal and the kernel.
+/// </summary>
+public sealed class EmbeddedRuntime : IRuntimeClient
+{
+    private readonly ActorSystem _system;
+    private readonly IJournal _journal;
+    private readonly IActorRef _registry;
+
+    private EmbeddedRuntime(ActorSystem system, IJournal journal, IActorRef registry)
+    {
+        _system = system;
+        _journal = journal;
+        _registry = registry;
+    }
+
+    public static EmbeddedRuntime Start(RuntimeSettings settings, CliLog log)
+    {
+        Directory.CreateDirectory(settings.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+            UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        var journal = SqliteJournal.Open(settings.JournalPath);
+        var runtime = new ContainerRuntime(settings, new InitLauncher(InitLauncher.DefaultPath), KernelProcessTable.Instance,
+            new KernelCgroupFactory(settings.Cgroups), journal);
+        var system = ActorSystem.Create("runa", new ActorSystemSettings { LogSink = log.Sink, LogLevel = log.MinLevel });
+        var registry = system.ActorOf(ContainerRegistry.Props(runtime), "containers");
+        return new EmbeddedRuntime(system, journal, registry);
+    }
+
+    public Task<T> Ask<T>(object message, TimeSpan timeout) =>
+        _registry.Ask<T>(message, timeout == Timeout.InfiniteTimeSpan ? null : timeout);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _system.Terminate();
+        _journal.Dispose();
+    }
+}
