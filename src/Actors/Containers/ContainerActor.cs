@@ -199,7 +199,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
                 _execError));
             return;
         }
-        var handle = _runtime.Processes.Attach(_record.Pid, _record.StartTime);
+        var handle = _runtime.Processes.Attach(_record.Pid, _record.StartTime, reap: true);
         if (handle is null)
         {
             Sender.Tell(new ContainerExitedReply(_id, null, _execError));

@@ -62,7 +62,7 @@ public sealed class InitProcess : ReceiveActor
     private void OnAttach(AttachInit m)
     {
         var startTime = _runtime.Processes.StartTime(m.Pid);
-        _init = startTime is null ? null : _runtime.Processes.Attach(m.Pid, startTime);
+        _init = startTime is null ? null : _runtime.Processes.Attach(m.Pid, startTime, reap: true);
         if (_init is null || startTime is null)
         {
             Sender.Tell(new Status.Failure(new ContainerException(ContainerErrorKind.Failed,

@@ -135,16 +135,17 @@ public static unsafe partial class Sys
     }
 
     /// <summary>
-    /// Reaps a child through its pidfd. Returns null if it is still running (non-blocking) and
-    /// throws ECHILD for a process that is not our child.
+    /// Waits for a child through its pidfd: reaps it, or with <paramref name="peek"/> only reads
+    /// its status and leaves the zombie to its owner. Returns null if it is still running
+    /// (non-blocking) and throws ECHILD for a process that is not our child.
     /// </summary>
-    public static ExitStatus? WaitPidfd(SafeFd pidfd, bool block)
+    public static ExitStatus? WaitPidfd(SafeFd pidfd, bool block, bool peek = false)
     {
         var info = stackalloc byte[Libc.SiginfoSize];
         while (true)
         {
             new Span<byte>(info, Libc.SiginfoSize).Clear();
-            var rc = Libc.waitid(Libc.P_PIDFD, pidfd.Fd, info, Libc.WEXITED | (block ? 0 : Libc.WNOHANG));
+            var rc = Libc.waitid(Libc.P_PIDFD, pidfd.Fd, info, Libc.WEXITED | (block ? 0 : Libc.WNOHANG) | (peek ? Libc.WNOWAIT : 0));
             if (rc == 0)
             {
                 return DecodeSiginfo(info);

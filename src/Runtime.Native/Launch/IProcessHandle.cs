@@ -23,9 +23,11 @@ public interface IProcessTable
 {
     /// <summary>
     /// A handle on <paramref name="pid"/>; null if no such process runs, or (with
-    /// <paramref name="startTime"/>) if the pid now belongs to another process.
+    /// <paramref name="startTime"/>) if the pid now belongs to another process. Only the one
+    /// owner of a child (<paramref name="reap"/>) collects it; every other handle only observes
+    /// the exit, so that the owner still learns the exit status.
     /// </summary>
-    IProcessHandle? Attach(int pid, ulong? startTime = null);
+    IProcessHandle? Attach(int pid, ulong? startTime = null, bool reap = false);
 
     /// <summary>The start time of a running process (clock ticks since boot), null if it is not running.</summary>
     ulong? StartTime(int pid);

@@ -50,7 +50,7 @@ public sealed class InitLauncher : IInitLauncher
             (logRead, logWrite) = Sys.Pipe();
             var pid = Sys.Spawn($"/proc/self/fd/{memfd.Fd}", ["runa-init"], [], [child, logWrite, execFifo], stdio);
             // The stage-0 process is our child and unreaped, so its pid cannot be reused yet.
-            var handle = new PidfdProcess(pid, Sys.PidfdOpen(pid));
+            var handle = new PidfdProcess(pid, Sys.PidfdOpen(pid), reap: true);
             return new LaunchedInit(handle, host, logRead);
         }
         catch

@@ -10,16 +10,19 @@ namespace Runa.Runtime.Launch;
 public sealed class PidfdProcess : IProcessHandle
 {
     private readonly SafeFd _pidfd;
+    private readonly bool _reap;
     private readonly Lock _gate = new();
     private IDisposable? _watch;
     private bool _exited;
     private ExitStatus? _status;
     private Action<ExitStatus?>? _onExit;
 
-    public PidfdProcess(int pid, SafeFd pidfd)
+    /// <param name="reap">This handle owns the child and collects it (else it only observes the exit).</param>
+    public PidfdProcess(int pid, SafeFd pidfd, bool reap)
     {
         Pid = pid;
         _pidfd = pidfd;
+        _reap = reap;
     }
 
     public int Pid { get; }
@@ -57,8 +60,8 @@ public sealed class PidfdProcess : IProcessHandle
             }
             try
             {
-                // Reap if it is our child; a process someone else parents yields ECHILD.
-                _status = Sys.WaitPidfd(_pidfd, block: false);
+                // Reap (or peek at) it if it is our child; a process someone else parents yields ECHILD.
+                _status = Sys.WaitPidfd(_pidfd, block: false, peek: !_reap);
                 if (_status is null)
                 {
                     return; // spurious wake-up: still running, the loop re-arms
@@ -93,7 +96,7 @@ public sealed class KernelProcessTable : IProcessTable
 {
     public static KernelProcessTable Instance { get; } = new();
 
-    public IProcessHandle? Attach(int pid, ulong? startTime = null)
+    public IProcessHandle? Attach(int pid, ulong? startTime = null, bool reap = false)
     {
         if (pid <= 0)
         {
@@ -114,7 +117,7 @@ public sealed class KernelProcessTable : IProcessTable
             pidfd.Dispose();
             return null;
         }
-        return new PidfdProcess(pid, pidfd);
+        return new PidfdProcess(pid, pidfd, reap);
     }
 
     public ulong? StartTime(int pid) => Sys.ProcessStat(pid) is { } s && s.State != 'Z' && s.State != 'X' ? s.StartTime : null;
