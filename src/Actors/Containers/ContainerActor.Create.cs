@@ -205,7 +205,11 @@ public sealed partial class ContainerActor
                 break;
             case MessageType.Error:
                 var (op, errno, text) = p.Error();
-                Fail(new ContainerException(ContainerErrorKind.Failed, FormatInitError(c.Plan, op, errno, text)));
+                var resolving = c.Plan is not null && op >= 0 && op < c.Plan.Plan.Count && c.Plan.Plan.CodeAt(op) == (ushort)PlanOp.Resolve;
+                Fail(new ContainerException(ContainerErrorKind.Failed, FormatInitError(c.Plan, op, errno, text))
+                {
+                    ProcessExitCode = resolving ? (errno == Errno.ENOENT ? 127 : 126) : null,
+                });
                 break;
             default:
                 Fail(new ContainerException(ContainerErrorKind.Failed, $"runa-init sent an unexpected {p.Type} packet"));

@@ -91,4 +91,10 @@ public enum ContainerErrorKind
 public sealed class ContainerException(ContainerErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
 {
     public ContainerErrorKind Kind { get; } = kind;
+
+    /// <summary>
+    /// When the container's process could not be started: the status a shell gives for that
+    /// (127 not found, 126 not executable), which a foreground `run` exits with.
+    /// </summary>
+    public int? ProcessExitCode { get; init; }
 }

@@ -25,7 +25,16 @@ public static class RunCommand
             var name = ctx.Parse.GetValue(id)!;
             var foreground = !ctx.Parse.GetValue(detach);
             var request = options.Request(ctx.Parse, name, keepConsole: foreground && ctx.Parse.GetValue(options.ConsoleSocket) is null);
-            var reply = await ctx.Ask<ContainerCreatedReply>(request);
+            ContainerCreatedReply reply;
+            try
+            {
+                reply = await ctx.Ask<ContainerCreatedReply>(request);
+            }
+            catch (ContainerException e) when (foreground && e.ProcessExitCode is { } code)
+            {
+                // As a shell would: the command could not be found (127) or executed (126).
+                throw new CliError(e.Message, code);
+            }
             if (!foreground)
             {
                 await StartOrDelete(ctx, name);

@@ -298,7 +298,8 @@ static void op_resolve(const char *argv0, const char *pathvar)
 {
 	if (strchr(argv0, '/')) {
 		if (executable(argv0) < 0)
-			bail_exit(errno == ENOENT ? 127 : 126, errno, "exec: \"%s\"", argv0);
+			bail_exit(errno == ENOENT ? 127 : 126, errno, "exec: \"%s\": stat %s: %s", argv0, argv0,
+				  strerror(errno));
 		snprintf(g_exe, sizeof g_exe, "%s", argv0);
 		return;
 	}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Xunit;
+
+namespace Runa.IntegrationTests.Harness;
+
+/// <summary>
+/// The `runa` binary built with these tests, run against a fresh --root per test. Disposing
+/// checks that the test left nothing behind — no process of its containers, no cgroup, no
+/// state entry or directory, no mount — and fails the test if it did (after cleaning up).
+/// </summary>
+public sealed class RunaHost : IDisposable
+{
+    private readonly List<string> _ids = [];
+    private readonly List<string> _bundles = [];
+
+    public RunaHost()
+    {
+        Root = Path.Combine("/run/runa-test", Guid.NewGuid().ToString("N")[..12]);
+    }
+
+    public string Root { get; }
+
+    public static string Binary => Path.Combine(AppContext.BaseDirectory, "runa");
+
+    /// <summary>A fresh container id, tracked for the leak check.</summary>
+    public string NewId(string prefix = "t")
+    {
+        var id = $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+        _ids.Add(id);
+        return id;
+    }
+
+    /// <summary>Tracks a bundle so the leak check can look for its mounts.</summary>
+    public Runa.Tests.BusyboxBundle Track(Runa.Tests.BusyboxBundle bundle)
+    {
+        _bundles.Add(bundle.Dir);
+        return bundle;
+    }
+
+    public RunaResult Run(params string[] args) => Run(TimeSpan.FromSeconds(60), null, args);
+
+    public RunaResult RunIn(string workingDirectory, params string[] args) => Run(TimeSpan.FromSeconds(60), workingDirectory, args);
+
+    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args)
+    {
+        // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
+        // caller's, by design), so a pipe would not reach EOF while the container lives.
+        var output = Directory.CreateTempSubdirectory("runa-out-");
+        try
+        {
+            var stdout = Path.Combine(output.FullName, "stdout");
+            var stderr = Path.Combine(output.FullName, "stderr");
+            var psi = new ProcessStartInfo("/bin/sh")
+            {
+                WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+                Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
+            };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+            psi.ArgumentList.Add(Binary);
+            psi.ArgumentList.Add("--root");
+            psi.ArgumentList.Add(Root);
+            foreach (var a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+            using var p = Process.Start(psi)!;
+            if (!p.WaitForExit(timeout))
+            {
+                p.Kill(entireProcessTree: true);
+                Assert.Fail($"runa {string.Join(' ', args)} did not finish within {timeout.TotalSeconds}s");
+            }
+            return new RunaResult(args, p.ExitCode, File.ReadAllText(stdout), File.ReadAllText(stderr));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    public JsonElement State(string id) => JsonDocument.Parse(Run("state", id).Ok().Stdout).RootElement;
+
+    public string Status(string id) => State(id).GetProperty("status").GetString()!;
+
+    public void Dispose()
+    {
+        var leaks = new List<string>();
+        var listed = Directory.Exists(Root) ? Run("list", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries) : [];
+        foreach (var id in listed)
+        {
+            leaks.Add($"state entry of container {id}");
+            Run("delete", "--force", id);
+        }
+        foreach (var id in _ids)
+        {
+            leaks.AddRange(Leftovers.Of(id, Root));
+        }
+        leaks.AddRange(Leftovers.Mounts(_bundles));
+        Leftovers.Clean(_ids);
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        Assert.True(leaks.Count == 0, "the test left behind: " + string.Join("; ", leaks));
+    }
+}
