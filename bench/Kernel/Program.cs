@@ -49,6 +49,16 @@ internal static class Program
             await AskLatency(echo, asks, null, report: true);
             await AskLatency(echo, asks / 4, TimeSpan.FromSeconds(5), report: false);
             await AskLatency(echo, asks, TimeSpan.FromSeconds(5), report: true);
+
+            // The same from a dedicated (non-pool) thread that blocks on each reply: every ask
+            // then crosses threads twice (wake a pool worker, wake the blocked thread).
+            var thread = new Thread(() =>
+            {
+                BlockingAskLatency(echo, asks / 8, report: false);
+                BlockingAskLatency(echo, asks / 2, report: true);
+            });
+            thread.Start();
+            thread.Join();
         }
 
         return 0;
@@ -106,9 +116,32 @@ internal static class Program
             return;
         }
 
+        Report($"ask round trip (async caller on the thread pool, {(timeout is null ? "no timeout" : "5 s timeout armed")})", samples);
+    }
+
+    private static void BlockingAskLatency(IActorRef echo, int count, bool report)
+    {
+        var samples = new long[count];
+        object question = "q";
+        for (int i = 0; i < count; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            echo.Ask<object>(question).GetAwaiter().GetResult();
+            samples[i] = Stopwatch.GetTimestamp() - t0;
+        }
+
+        if (report)
+        {
+            Report("ask round trip (dedicated thread blocking on each reply)", samples);
+        }
+    }
+
+    private static void Report(string what, long[] samples)
+    {
         Array.Sort(samples);
+        int count = samples.Length;
         double Us(double quantile) => samples[(int)Math.Min(count - 1, quantile * count)] * 1e6 / Stopwatch.Frequency;
-        Console.WriteLine($"ask round trip ({(timeout is null ? "no timeout" : "with timeout")}, {count:N0} sequential asks from a non-actor thread): p50 {Us(0.50):F1} µs   p90 {Us(0.90):F1} µs   p99 {Us(0.99):F1} µs");
+        Console.WriteLine($"{what}, {count:N0} sequential asks: p50 {Us(0.50):F1} µs   p90 {Us(0.90):F1} µs   p99 {Us(0.99):F1} µs");
     }
 
     private sealed class Start
