@@ -83,6 +83,28 @@ public sealed class DeadLetterTests : TestKit.TestKit
     }
 
     [Fact]
+    public void System_messages_bypass_the_user_queue()
+    {
+        TestKit.TestProbe dead = CreateTestProbe();
+        Sys.EventStream.Subscribe(dead.Ref, typeof(DeadLetter));
+        IActorRef actor = Sys.ActorOf(Props.Create(() => new LifecycleTests.GatedActor(TestActor)), "flooded");
+        var gate = new Gate();
+        actor.Tell(new LifecycleTests.AnnouncedGate(gate));
+        ExpectMsg("waiting");
+        for (int i = 0; i < 1_000; i++)
+        {
+            actor.Tell("count");
+        }
+
+        Watch(actor); // Watch and Terminate overtake the 1,000 queued user messages
+        Sys.Stop(actor);
+        ExpectTerminated(actor);
+        gate.Open();
+        dead.ReceiveN(1_000);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(50)); // none of the "count" messages was processed
+    }
+
+    [Fact]
     public void Identify_to_a_dead_actor_answers_with_an_empty_identity()
     {
         IActorRef actor = Sys.ActorOf(Props.Create(() => new EchoActor()), "gone");

@@ -28,6 +28,19 @@ public abstract class TestKitBase
     /// <summary>True if the last expectation in a Within block was ExpectNoMsg (it ends at the deadline by design).</summary>
     private bool _lastWasNoMsg;
 
+    /// <summary>
+    /// Expectations block their thread, and xunit 2 runs tests on .NET thread-pool threads, which
+    /// also run the actors under test and the scheduler's timer callbacks. With the default minimum
+    /// (one worker per core) a few blocked tests leave the pool starved until it slowly injects
+    /// threads (observed: receive timeouts of 200 ms arriving after 1-2 s). Raise the minimum once.
+    /// </summary>
+    static TestKitBase()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        int wanted = Math.Max(workers, (Environment.ProcessorCount * 2) + 16);
+        ThreadPool.SetMinThreads(wanted, io);
+    }
+
     private protected TestKitBase(ActorSystem system, TestActorRef testActor)
     {
         Sys = system;

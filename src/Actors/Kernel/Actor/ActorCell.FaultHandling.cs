@@ -309,10 +309,10 @@ internal sealed partial class ActorCell
             _behaviors.Clear();
             _behavior = null;
             _stash?.DeadLetterAll();
+            _system.EventStream.Unsubscribe(_self); // before anyone learns we died: no event may be sent to us after that
             Mailbox.Close();
             TellWatchersWeDied();
             UnwatchWatchedActors();
-            _system.EventStream.Unsubscribe(_self);
         }
     }
 

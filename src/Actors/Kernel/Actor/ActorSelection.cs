@@ -74,6 +74,8 @@ public sealed class ActorSelection : ICanTell
     }
 
     /// <summary>The first live actor matching the path; faults with <see cref="ActorNotFoundException"/> if none.</summary>
+    // AKKA-DEVIATION: resolved synchronously against the local tree (no Identify round trip), so
+    // the timeout is never needed; kept for signature compatibility.
     public Task<IActorRef> ResolveOne(TimeSpan timeout)
     {
         foreach (IActorRef target in Resolve())

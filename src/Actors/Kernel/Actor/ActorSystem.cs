@@ -31,6 +31,9 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
     /// <summary>Counter for <c>/temp</c> names.</summary>
     private long _tempCounter;
 
+    /// <summary><c>/temp</c>, parent path of ask and probe refs.</summary>
+    private readonly ActorPath _tempPath;
+
     /// <summary>1 once <see cref="Terminate"/> was called.</summary>
     private int _terminateRequested;
 
@@ -39,6 +42,7 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
         Name = name;
         Settings = settings;
         RootPath = ActorPath.CreateRoot(name);
+        _tempPath = RootPath / "temp";
         _scheduler = new HeapScheduler();
         EventStream = new EventStream();
         var deadLetters = new DeadLetterActorRef(this);
@@ -169,7 +173,7 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
 
     /// <summary>A fresh name under <c>/temp</c> (ask and probe refs).</summary>
     internal ActorPath NewTempPath(string prefix = "$")
-        => RootPath / "temp" / (prefix + Interlocked.Increment(ref _tempCounter).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        => _tempPath / (prefix + Interlocked.Increment(ref _tempCounter).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Publishes an undeliverable message: counted, published as <see cref="DeadLetter"/>, logged the first few times.</summary>
     internal void PublishDeadLetter(object message, IActorRef? sender, IActorRef recipient)

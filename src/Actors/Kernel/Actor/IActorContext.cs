@@ -1,29 +1,5 @@
 namespace Runa.Kernel;
 
-/// <summary>Creates actors and selections.</summary>
-public interface IActorRefFactory
-{
-    /// <summary>Creates a child (of the user guardian for a system). Null name: a generated <c>$</c> name.</summary>
-    /// <exception cref="InvalidActorNameException">The name is malformed, reserved or taken.</exception>
-    IActorRef ActorOf(Props props, string? name = null);
-
-    /// <summary>A selection of actors by path (absolute <c>/user/a</c>, or relative to the calling actor).</summary>
-    ActorSelection ActorSelection(string actorPath);
-}
-
-/// <summary>Death watch.</summary>
-public interface ICanWatch
-{
-    /// <summary>Watch <paramref name="subject"/>: one <see cref="Terminated"/> arrives when it stops.</summary>
-    IActorRef Watch(IActorRef subject);
-
-    /// <summary>Watch <paramref name="subject"/> and receive <paramref name="message"/> instead of <see cref="Terminated"/>.</summary>
-    IActorRef WatchWith(IActorRef subject, object message);
-
-    /// <summary>Stop watching; a Terminated not yet received is dropped.</summary>
-    IActorRef Unwatch(IActorRef subject);
-}
-
 /// <summary>
 /// The actor's view of itself and the kernel. Valid only on the actor's own thread of execution:
 /// while it processes a message, runs a lifecycle hook, or in continuations of an async handler.
@@ -78,9 +54,4 @@ public interface IActorContext : IActorRefFactory, ICanWatch
 
     /// <summary>The current receive timeout, null if off.</summary>
     TimeSpan? ReceiveTimeout { get; }
-}
-
-/// <summary>The context of an <see cref="UntypedActor"/>.</summary>
-public interface IUntypedActorContext : IActorContext
-{
 }

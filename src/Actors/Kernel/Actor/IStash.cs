@@ -1,12 +1,5 @@
 namespace Runa.Kernel;
 
-/// <summary>Implement on an actor to get an unbounded stash (set by the kernel before the constructor body runs).</summary>
-public interface IWithUnboundedStash
-{
-    /// <summary>The actor's stash.</summary>
-    IStash Stash { get; set; }
-}
-
 /// <summary>
 /// Messages put aside for later. Unstashed messages go to the front of the mailbox in their
 /// original order. On restart everything stashed returns to the mailbox; on stop it becomes dead letters.

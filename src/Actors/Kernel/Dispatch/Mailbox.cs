@@ -74,6 +74,12 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     public void Post(Envelope envelope)
     {
         _queue.Enqueue(envelope);
+
+        // Full fence: Enqueue publishes the slot with a release store only, and a later load may be
+        // reordered before a store (x86 store buffer). Without the fence this thread could still
+        // read "scheduled" while the run, having cleared the bit, does not yet see the message:
+        // neither side would schedule and the message would be stranded (Dekker pattern).
+        Interlocked.MemoryBarrier();
         int status = Volatile.Read(ref _status);
         if (status == Idle)
         {
@@ -185,7 +191,7 @@ internal sealed class Mailbox : IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _status, ScheduledBit, Idle) == Idle)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
