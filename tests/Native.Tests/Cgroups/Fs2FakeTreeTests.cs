@@ -396,4 +396,29 @@ public sealed class Fs2FakeTreeTests : IDisposable
             Directory.Delete(outside, recursive: true);
         }
     }
+
+    [Fact]
+    public void Hybrid_names_a_controller_that_sits_in_the_unified_hierarchy()
+    {
+        // This machine before hugetlb is mounted as v1: the controller is only in cgroup2.
+        var root = Path.Combine(Path.GetTempPath(), "runa-fake-hybrid-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "devices"));
+            Directory.CreateDirectory(Path.Combine(root, "unified"));
+            File.WriteAllText(Path.Combine(root, "unified", "cgroup.controllers"), "hugetlb\n");
+            var layout = CgroupLayout.ForLegacy(root, [new CgroupHierarchy(root + "/devices", ["devices"], false)], root + "/unified");
+            var m = CgroupManagerFactory.New("c", null, new CgroupOptions { Layout = layout, Machine = FakeCgroupV2Tree.Machine });
+
+            var e = Assert.Throws<InvalidCgroupConfigException>(() =>
+                m.Set(new LinuxResources { HugepageLimits = [new HugepageLimit { PageSize = "2MB", Limit = 1 }] }));
+
+            Assert.Contains("linux.resources.hugepageLimits: controller hugetlb not available", e.Message);
+            Assert.Contains("mount -t cgroup -o hugetlb", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

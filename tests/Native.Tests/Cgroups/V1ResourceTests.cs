@@ -157,7 +157,8 @@ public sealed class V1ResourceTests
         child.Create();
         var failure = Assert.Throws<RunaSystemException>(() =>
             child.Set(new LinuxResources { Cpu = new CpuResources { RealtimeRuntime = 1000 } }));
-        Assert.Contains("cpu.rt_runtime_us (\"1000\")", failure.Message);
+        Assert.Equal(Errno.EINVAL, failure.Errno);
+        Assert.StartsWith($"write {child.Paths["cpu"]}/cpu.rt_runtime_us (\"1000\"): Invalid argument (EINVAL): ", failure.Message);
         Assert.Contains("parent", failure.Hint);
     }
 
@@ -181,6 +182,17 @@ public sealed class V1ResourceTests
         Assert.Contains("linux.resources.cpu.cpus", error.Message);
         Assert.Contains("does not have online", error.Message);
         Assert.Equal($"{cpu}", Read(m.Paths["cpuset"], "cpuset.cpus"));
+
+        // CPUs the machine has but the parent does not allow: the kernel refuses (v1: EACCES), with a hint.
+        if (machine.OnlineCpus.Count > 1)
+        {
+            var other = machine.OnlineCpus.Min();
+            File.WriteAllText(sb.Dir("cpuset", "cpuset.cpus"), $"{cpu}");
+            var failure = Assert.Throws<RunaSystemException>(() => m.Set(new LinuxResources { Cpu = new CpuResources { Cpus = $"{other}" } }));
+            Assert.Equal(Errno.EACCES, failure.Errno);
+            Assert.StartsWith($"write {m.Paths["cpuset"]}/cpuset.cpus (\"{other}\"): Permission denied (EACCES): ", failure.Message);
+            Assert.Contains("parent cgroup's cpuset.cpus", failure.Message);
+        }
     }
 
     [IntegrationFact]
