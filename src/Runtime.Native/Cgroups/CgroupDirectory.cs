@@ -161,13 +161,17 @@ internal sealed unsafe class CgroupDirectory : IDisposable
         }
     }
 
-    /// <summary>True if a file (or child) of that name exists.</summary>
+    /// <summary>
+    /// True if a file (or child) of that name exists. A symlink counts as existing (ELOOP): it is
+    /// not followed, and the open that comes next fails naming it, rather than the file being
+    /// reported as missing.
+    /// </summary>
     public bool Exists(string name)
     {
-        var (fd, _) = OpenBeneath(name, Libc.O_PATH);
+        var (fd, errno) = OpenBeneath(name, Libc.O_PATH);
         if (fd < 0)
         {
-            return false;
+            return errno == Errno.ELOOP;
         }
         Libc.close(fd);
         return true;

@@ -393,10 +393,11 @@ internal abstract class CgroupManagerBase : ICgroupManager
                 throw new RunaSystemException("destroy cgroup", Primary.Directory, Errno.EBUSY,
                     $"processes {string.Join(' ', left.Take(10))} are still in it {Options.DestroyTimeout.TotalSeconds:0.#} s after SIGKILL (uninterruptible sleep?)");
             }
-            // Stragglers forked between the listing and the kill (or thawed late) get another one.
+            // Stragglers (forked between listing and kill when no freezer was available) get
+            // another SIGKILL; no second freeze, which could itself take FreezeTimeout.
             if (attempt % 10 == 0)
             {
-                await KillAllAsync(cancellationToken).ConfigureAwait(false);
+                KillPids(left);
             }
             await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
         }

@@ -11,6 +11,7 @@ internal sealed class BlockedShell : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly CountdownEvent _eof = new(2);
 
     private BlockedShell(Process process)
     {
@@ -55,6 +56,7 @@ internal sealed class BlockedShell : IDisposable
         var shell = new BlockedShell(process);
         process.OutputDataReceived += (_, e) => shell.Append(e.Data);
         process.ErrorDataReceived += (_, e) => shell.Append(e.Data);
+        // A null line is end of file on that stream.
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return shell;
@@ -74,13 +76,19 @@ internal sealed class BlockedShell : IDisposable
         _process.StandardInput.Flush();
     }
 
+    /// <summary>
+    /// Waits for the shell to exit (and, within the same bound, for its output to drain: a
+    /// background child that inherited stdout can keep the pipe open after the shell is gone).
+    /// </summary>
     public bool WaitForExit(TimeSpan timeout)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         if (!_process.WaitForExit(timeout))
         {
             return false;
         }
-        _process.WaitForExit(); // drains the asynchronous output readers
+        var left = timeout - clock.Elapsed;
+        _eof.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         return true;
     }
 
@@ -98,12 +106,14 @@ internal sealed class BlockedShell : IDisposable
         {
         }
         _process.Dispose();
+        _eof.Dispose();
     }
 
     private void Append(string? line)
     {
         if (line is null)
         {
+            _eof.Signal();
             return;
         }
         lock (_output)

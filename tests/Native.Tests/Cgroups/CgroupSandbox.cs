@@ -91,6 +91,7 @@ internal sealed class CgroupSandbox : IAsyncDisposable
             return;
         }
         var freezer = File.Exists(Path.Combine(dir, "freezer.state")) ? Path.Combine(dir, "freezer.state") : null;
+        var freeze2 = File.Exists(Path.Combine(dir, "cgroup.freeze")) ? Path.Combine(dir, "cgroup.freeze") : null;
         foreach (var sub in Directory.GetDirectories(dir))
         {
             Sweep(sub);
@@ -100,6 +101,10 @@ internal sealed class CgroupSandbox : IAsyncDisposable
             if (freezer is not null)
             {
                 TryWrite(freezer, "THAWED");
+            }
+            if (freeze2 is not null)
+            {
+                TryWrite(freeze2, "0");
             }
             var procs = File.Exists(Path.Combine(dir, "cgroup.procs")) ? File.ReadAllLines(Path.Combine(dir, "cgroup.procs")) : [];
             foreach (var line in procs.Where(l => l.Length > 0))

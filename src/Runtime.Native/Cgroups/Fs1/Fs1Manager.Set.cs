@@ -162,10 +162,28 @@ internal sealed partial class Fs1Manager
     {
         if (Controller(controller) is not { } d)
         {
-            errors.Add(new(field, $"controller {controller} not available: no cgroup v1 hierarchy under {Layout.Root} binds it"));
+            var message = $"controller {controller} not available: no cgroup v1 hierarchy under {Layout.Root} binds it";
+            if (InUnifiedHierarchy(controller))
+            {
+                message += $" (on this hybrid host it sits unused in the cgroup2 hierarchy {Layout.Unified!.MountPoint}, which Runa, like runc, does not use for controllers in hybrid mode; " +
+                    $"mount a v1 hierarchy for it: mkdir -p {Layout.Root}/{controller} && mount -t cgroup -o {controller} cgroup {Layout.Root}/{controller})";
+            }
+            errors.Add(new(field, message));
             return null;
         }
         return OpenLeaf(d);
+    }
+
+    /// <summary>True if the hybrid layout's cgroup2 root lists <paramref name="controller"/>.</summary>
+    private bool InUnifiedHierarchy(string controller)
+    {
+        if (Layout.Unified is not { } unified)
+        {
+            return false;
+        }
+        using var root = CgroupDirectory.OpenMount(unified.MountPoint);
+        var controllers = root.TryReadFile("cgroup.controllers") ?? "";
+        return controllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Contains(controller, StringComparer.Ordinal);
     }
 
     private static void CheckUsage(CgroupDirectory dir, MemoryResources memory, List<CgroupConfigError> errors)
@@ -191,13 +209,15 @@ internal sealed partial class Fs1Manager
         using var dir = OpenController("cpuset", "linux.resources.cpu.cpus/mems");
         if (cpu.Cpus is { } cpus)
         {
-            dir.WriteFile("cpuset.cpus", cpus.Trim(), errno => errno == Errno.EINVAL
+            // v1 answers EACCES for "not within the parent", EINVAL for offline or malformed,
+            // EBUSY when a sub-cgroup uses a CPU being removed.
+            dir.WriteFile("cpuset.cpus", cpus.Trim(), errno => errno is Errno.EINVAL or Errno.EACCES or Errno.EBUSY
                 ? "the CPUs must be online and within the parent cgroup's cpuset.cpus (and cover the cpusets of any sub-cgroups)" : null);
         }
         if (cpu.Mems is { } mems)
         {
-            dir.WriteFile("cpuset.mems", mems.Trim(), errno => errno == Errno.EINVAL
-                ? "the memory nodes must be online and within the parent cgroup's cpuset.mems" : null);
+            dir.WriteFile("cpuset.mems", mems.Trim(), errno => errno is Errno.EINVAL or Errno.EACCES or Errno.EBUSY
+                ? "the memory nodes must be online and within the parent cgroup's cpuset.mems (and cover those of any sub-cgroups)" : null);
         }
     }
 
