@@ -17,6 +17,7 @@ public static class Program
                  {
                      CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), ListCommand.Build(),
                      KillCommand.Build(), DeleteCommand.Build(), SpecCommand.Build(), NotImplementedCommands.Exec(),
+                     PsCommand.Build(), EventsCommand.Build(), PauseCommands.Pause(), PauseCommands.Resume(), UpdateCommand.Build(),
                  })
         {
             root.Subcommands.Add(c);

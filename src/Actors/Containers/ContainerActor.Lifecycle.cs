@@ -16,6 +16,7 @@ public sealed partial class ContainerActor
     private async Task OnStart(StartContainer m)
     {
         var sender = Sender;
+        await RefreshAsync();
         if (_record is null)
         {
             sender.Tell(NotFound());
@@ -86,6 +87,7 @@ public sealed partial class ContainerActor
     private async Task OnKill(KillContainer m)
     {
         var sender = Sender;
+        await RefreshAsync();
         if (_record is null)
         {
             sender.Tell(NotFound());
@@ -125,6 +127,7 @@ public sealed partial class ContainerActor
     private async Task OnDelete(DeleteContainer m)
     {
         var sender = Sender;
+        await RefreshAsync();
         if (_record is null)
         {
             sender.Tell(NotFound());

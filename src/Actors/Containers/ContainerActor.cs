@@ -71,7 +71,12 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     {
         Receive<CreateContainer>(BeginCreate);
         ReceiveAsync<StartContainer>(OnStart);
-        Receive<GetContainerState>(_ => Sender.Tell(View()));
+        ReceiveAsync<GetContainerState>(async _ =>
+        {
+            var sender = Sender;
+            await RefreshAsync();
+            sender.Tell(View());
+        });
         ReceiveAsync<KillContainer>(OnKill);
         ReceiveAsync<DeleteContainer>(OnDelete);
         Receive<WaitContainer>(OnWait);
@@ -80,8 +85,14 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<SyncClosed>(_ => { });
         Receive<SyncDrained>(_ => FinishExit());
         Receive<Stage0Exited>(_ => { });
-        Receive<OomKilled>(m => Context.GetLogger().Warning($"container {_id}: {m.Count} process(es) OOM-killed"));
-        Receive<Terminated>(m => ForgetChild(m.ActorRef));
+        ResourceCommands();
+        Receive<Terminated>(m =>
+        {
+            if (!Unsubscribe(m.ActorRef))
+            {
+                ForgetChild(m.ActorRef);
+            }
+        });
     }
 
     /// <summary>Failures of children: the log forwarder is restarted, anything else ends what is under way.</summary>

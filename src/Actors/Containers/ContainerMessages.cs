@@ -98,3 +98,31 @@ public sealed class ContainerException(ContainerErrorKind kind, string message, 
     /// </summary>
     public int? ProcessExitCode { get; init; }
 }
+
+public sealed record PauseContainer(string Id) : ContainerCommand(Id);
+
+public sealed record ResumeContainer(string Id) : ContainerCommand(Id);
+
+/// <summary>Change the live limits; null fields stay as they are (`runa update`).</summary>
+public sealed record UpdateContainer(string Id, Runtime.Oci.LinuxResources Resources) : ContainerCommand(Id);
+
+public sealed record ContainerUpdatedReply(IReadOnlyList<string> Warnings);
+
+/// <summary>Every process of the container (its cgroup's, recursively).</summary>
+public sealed record GetContainerPids(string Id) : ContainerCommand(Id);
+
+public sealed record ContainerPidsReply(IReadOnlyList<int> Pids);
+
+public sealed record GetContainerStats(string Id) : ContainerCommand(Id);
+
+/// <summary>
+/// Subscribe the sender to the container's events: a "stats" notice every
+/// <see cref="Interval"/>, an "oom" notice per OOM kill, then <see cref="ContainerEventsEnded"/>
+/// when the container stops (or the subscription cannot go on).
+/// </summary>
+public sealed record SubscribeEvents(string Id, TimeSpan Interval) : ContainerCommand(Id);
+
+/// <summary>One line of `runa events`: {"type":"stats"|"oom","id":…,"data":{…}}.</summary>
+public sealed record ContainerEventNotice(string Type, string Id, Runtime.Cgroups.CgroupStats? Data);
+
+public sealed record ContainerEventsEnded(string Id, string? Error);

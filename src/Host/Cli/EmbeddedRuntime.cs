@@ -38,6 +38,39 @@ public sealed class EmbeddedRuntime : IRuntimeClient
     public Task<T> Ask<T>(object message, TimeSpan timeout) =>
         _registry.Ask<T>(message, timeout == Timeout.InfiniteTimeSpan ? null : timeout);
 
+    public async IAsyncEnumerable<object> Stream(object request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<object>();
+        var receiver = _system.ActorOf(Props.Create(() => new StreamReceiver(channel.Writer)));
+        try
+        {
+            _registry.Tell(request, receiver);
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            _system.Stop(receiver);
+        }
+    }
+
+    /// <summary>Collects a stream's messages for the enumerating caller; a failure ends it with the cause.</summary>
+    private sealed class StreamReceiver : ReceiveActor
+    {
+        public StreamReceiver(System.Threading.Channels.ChannelWriter<object> writer)
+        {
+            Receive<Status.Failure>(f => writer.TryComplete(f.Cause));
+            Receive<ContainerEventsEnded>(m =>
+            {
+                writer.TryWrite(m);
+                writer.TryComplete();
+            });
+            ReceiveAny(m => writer.TryWrite(m));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _system.Terminate();

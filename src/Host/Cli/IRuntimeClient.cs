@@ -9,4 +9,10 @@ public interface IRuntimeClient : IAsyncDisposable
 {
     /// <summary>Sends a command to the container registry and waits for its reply.</summary>
     Task<T> Ask<T>(object message, TimeSpan timeout);
+
+    /// <summary>
+    /// Sends a request whose answer is many messages (`runa events`): yields each until the
+    /// actor answering sends a <see cref="Actors.Containers.ContainerEventsEnded"/> (yielded too) or fails.
+    /// </summary>
+    IAsyncEnumerable<object> Stream(object request, CancellationToken cancellationToken);
 }
