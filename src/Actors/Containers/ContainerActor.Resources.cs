@@ -36,7 +36,7 @@ public sealed partial class ContainerActor
         Receive<CgroupStatsReply>(m => Publish(new ContainerEventNotice("stats", _id, m.Stats)));
         Receive<OomKilled>(m =>
         {
-            Context.GetLogger().Warning($"container {_id}: {m.Count} process(es) OOM-killed");
+            Context.GetLogger().Info($"container {_id}: {m.Count} process(es) OOM-killed");
             Publish(new ContainerEventNotice("oom", _id, null));
         });
         Receive<EventsInitExited>(_ => EndEvents(null));

@@ -44,40 +44,13 @@ public sealed class RunaHost : IDisposable
 
     public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args)
     {
-        // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
-        // caller's, by design), so a pipe would not reach EOF while the container lives.
-        var output = Directory.CreateTempSubdirectory("runa-out-");
-        try
-        {
-            var stdout = Path.Combine(output.FullName, "stdout");
-            var stderr = Path.Combine(output.FullName, "stderr");
-            var psi = new ProcessStartInfo("/bin/sh")
-            {
-                WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-                Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
-            };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
-            psi.ArgumentList.Add(Binary);
-            psi.ArgumentList.Add("--root");
-            psi.ArgumentList.Add(Root);
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-            using var p = Process.Start(psi)!;
-            if (!p.WaitForExit(timeout))
-            {
-                p.Kill(entireProcessTree: true);
-                Assert.Fail($"runa {string.Join(' ', args)} did not finish within {timeout.TotalSeconds}s");
-            }
-            return new RunaResult(args, p.ExitCode, File.ReadAllText(stdout), File.ReadAllText(stderr));
-        }
-        finally
-        {
-            output.Delete(recursive: true);
-        }
+        using var running = Start(workingDirectory, args);
+        return running.Wait(timeout);
     }
+
+    /// <summary>Starts runa without waiting: for commands that stream (events) or block (run).</summary>
+    public RunningRuna Start(string? workingDirectory, params string[] args) =>
+        new(Binary, Root, workingDirectory ?? AppContext.BaseDirectory, args);
 
     public JsonElement State(string id) => JsonDocument.Parse(Run("state", id).Ok().Stdout).RootElement;
 
