@@ -408,7 +408,9 @@ internal abstract class CgroupManagerBase : ICgroupManager
         var relative = RelativeIn(d).Split('/', StringSplitOptions.RemoveEmptyEntries);
         // The leaf always goes (it is the container's cgroup, as in runc); ancestors only if this
         // container created them, and only while they are empty (other containers share parents).
-        var depth = Math.Max(1, d.OwnedDepth);
+        // Runa's own parent (/runa by default) also goes once empty, whoever created it: with
+        // overlapping containers its creator is often destroyed first, and nothing would remove it.
+        var depth = Math.Max(1, Math.Max(d.OwnedDepth, DepthOfRemovableParent()));
         for (var level = 0; level < depth && level < relative.Length; level++)
         {
             var parentPath = string.Join('/', relative.Take(relative.Length - 1 - level));
@@ -435,6 +437,22 @@ internal abstract class CgroupManagerBase : ICgroupManager
         }
         d.Created = false;
         d.OwnedDepth = 0;
+    }
+
+    /// <summary>Levels from the leaf up to and including a removable parent, when the cgroup lies beneath it (else 0).</summary>
+    private int DepthOfRemovableParent()
+    {
+        if (!(Options.RemoveEmptyParent ?? Options.Parent == CgroupPathResolver.DefaultParent))
+        {
+            return 0;
+        }
+        var parent = Options.Parent.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parent.Length == 0 || _components.Length <= parent.Length ||
+            !_components.Take(parent.Length).SequenceEqual(parent, StringComparer.Ordinal))
+        {
+            return 0;
+        }
+        return _components.Length - parent.Length + 1;
     }
 
     private static async Task RemoveTreeAsync(CgroupDirectory parent, string name, CancellationToken cancellationToken)

@@ -12,6 +12,13 @@ public sealed record CgroupOptions
     /// <summary>Parent of relative (or absent) linux.cgroupsPath values.</summary>
     public string Parent { get; init; } = CgroupPathResolver.DefaultParent;
 
+    /// <summary>
+    /// Whether destroying a container also removes <see cref="Parent"/> once it is empty, whoever
+    /// created it. Null: only for Runa's own default parent (/runa); a parent an administrator
+    /// configured (a slice with its own limits, say) is never removed.
+    /// </summary>
+    public bool? RemoveEmptyParent { get; init; }
+
     /// <summary>Machine facts for validation; null reads this machine's (<see cref="CgroupMachine.Current"/>).</summary>
     public CgroupMachine? Machine { get; init; }
 
