@@ -1,3 +1,4 @@
+using Runa.Runtime.Diagnostics;
 using System.CommandLine;
 using Runa.Host.Cli;
 using Runa.Host.Commands;
@@ -8,6 +9,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        Trace.Mark("main");
         var root = new RootCommand("runa: an OCI container runtime (runc-compatible CLI; `runa daemon` hosts many containers)");
         foreach (var o in GlobalOptions.All)
         {
@@ -22,6 +24,10 @@ public static class Program
         {
             root.Subcommands.Add(c);
         }
-        return await root.Parse(args).InvokeAsync();
+        var parsed = root.Parse(args);
+        Trace.Mark("parsed");
+        var code = await parsed.InvokeAsync();
+        Trace.Mark("done");
+        return code;
     }
 }

@@ -1,7 +1,7 @@
-using System.Text.Json;
 using Runa.Actors.Persistence;
 using Runa.Kernel;
 using Runa.Runtime.Cgroups;
+using Runa.Runtime.Diagnostics;
 using Runa.Runtime.Interop;
 using Runa.Runtime.Launch;
 using Runa.Runtime.Oci;
@@ -28,10 +28,13 @@ public sealed partial class ContainerActor
         }
         Spec spec;
         string bundle;
+        byte[] raw;
+        Trace.Mark("create: begin");
         try
         {
             bundle = Path.GetFullPath(m.Bundle);
-            spec = SpecLoader.Load(bundle);
+            spec = SpecLoader.Load(bundle, out raw);
+            Trace.Mark("create: spec loaded");
             SpecValidator.Validate(spec, bundle);
             if (spec.Process!.Terminal && m.ConsoleSocket is null && !m.KeepConsole)
             {
@@ -45,9 +48,12 @@ public sealed partial class ContainerActor
             return;
         }
 
+        Trace.Mark("create: spec validated");
         var creator = Sys.GetPid();
+        // The config as the bundle had it, byte for byte: what the container was created from.
         var creating = new ContainerCreating(_id, bundle, SpecValidator.RootfsPath(spec, bundle), StateDir, spec.Annotations,
-            JsonSerializer.Serialize(spec, OciJson.Default.Spec), creator, _runtime.Processes.StartTime(creator) ?? 0, "root");
+            System.Text.Encoding.UTF8.GetString(raw), creator, _runtime.Processes.StartTime(creator) ?? 0, "root");
+        Trace.Mark("create: journal entry built");
         _create = new CreateContext(m, Sender, spec, creating);
         Become(Creating);
         Timers.StartSingleTimer("create", CreateTimedOut.Instance, _runtime.Settings.CreateTimeout);
@@ -110,6 +116,7 @@ public sealed partial class ContainerActor
             return;
         }
         _create.Stage = stage;
+        Trace.Mark($"create: {stage}");
         try
         {
             action();
@@ -149,6 +156,7 @@ public sealed partial class ContainerActor
         _cgroup = Context.ActorOf(Props.Create(() => new CgroupManagerActor(manager)), "cgroup");
         Context.Watch(_cgroup);
         c.Stage = "set up the cgroup";
+        Trace.Mark("create: state dir ready");
         _cgroup.Tell(new SetUpCgroup(DefaultDeviceRules.Effective(c.Spec)));
     }
 
@@ -164,6 +172,7 @@ public sealed partial class ContainerActor
             .Where(p => p.Key != "unified")
             .ToDictionary(p => p.Key.StartsWith("name=", StringComparison.Ordinal) ? p.Key[5..] : p.Key, p => p.Value);
         c.Plan = InitPlanner.Build(c.Spec, c.Creating.Bundle, new PlanOptions { CgroupMounts = mounts, NoPivot = c.Request.NoPivot });
+        Trace.Mark("create: planned");
         var fifo = c.ExecFifo!;
         var stdio = c.Request.Stdio;
         _init = Context.ActorOf(Props.Create(() => new InitProcess(_runtime, fifo, stdio)), "init");
@@ -189,12 +198,14 @@ public sealed partial class ContainerActor
         switch (p.Type)
         {
             case MessageType.Pid:
+                Trace.Mark("create: PID received");
                 Step("attach the container init", () => _init!.Tell(new AttachInit(p.Pid)));
                 break;
             case MessageType.Console:
                 Step("hand over the console", () => OnConsole(p));
                 break;
             case MessageType.Ready:
+                Trace.Mark("create: READY received");
                 Step("journal the created container", () =>
                 {
                     var created = new ContainerCreated(c.InitPid, c.InitStartTime, c.Cgroup);

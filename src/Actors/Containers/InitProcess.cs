@@ -52,6 +52,7 @@ public sealed class InitProcess : ReceiveActor
         if (_execFifo is not null)
         {
             var launched = _runtime.Launcher.Launch(_execFifo, _stdio);
+            Runtime.Diagnostics.Trace.Mark("create: runa-init spawned");
             _stage0 = launched.Stage0;
             Context.Parent.Tell(new InitLaunched(launched.Sync, launched.Log, launched.Stage0.Pid));
             _stage0.OnExit(s => self.Tell(new ProcessExited(Stage0: true, s)));

@@ -48,8 +48,12 @@ public sealed class SqliteJournal : IJournal
 
     public string Location { get; }
 
-    /// <summary>Opens (creating if needed) the journal; an unreadable file is a <see cref="JournalUnreadableException"/>.</summary>
-    public static SqliteJournal Open(string path)
+    /// <summary>
+    /// Opens (creating if needed) the journal; an unreadable file is a <see cref="JournalUnreadableException"/>.
+    /// <paramref name="verify"/> also runs SQLite's integrity check, which reads the whole file:
+    /// right for a daemon that starts once, too slow for every CLI command.
+    /// </summary>
+    public static SqliteJournal Open(string path, bool verify = false)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -67,12 +71,15 @@ public sealed class SqliteJournal : IJournal
             Exec(connection, "PRAGMA journal_mode = WAL;");
             Exec(connection, "PRAGMA synchronous = NORMAL;");
             Exec(connection, Schema);
-            using var check = connection.CreateCommand();
-            check.CommandText = "PRAGMA quick_check;";
-            var result = check.ExecuteScalar() as string;
-            if (result != "ok")
+            if (verify)
             {
-                throw new InvalidDataException($"integrity check: {result}");
+                using var check = connection.CreateCommand();
+                check.CommandText = "PRAGMA quick_check;";
+                var result = check.ExecuteScalar() as string;
+                if (result != "ok")
+                {
+                    throw new InvalidDataException($"integrity check: {result}");
+                }
             }
         }
         catch (Exception e) when (e is SqliteException or InvalidDataException)

@@ -1,3 +1,4 @@
+using Runa.Runtime.Diagnostics;
 using System.CommandLine;
 using Runa.Actors.Containers;
 
@@ -19,7 +20,14 @@ public sealed class CommandContext(ParseResult parse, CliLog log) : IAsyncDispos
 
     public IRuntimeClient Client => _client ??= EmbeddedRuntime.Start(Settings, Log);
 
-    public Task<T> Ask<T>(object message) => Client.Ask<T>(message, Timeout);
+    public async Task<T> Ask<T>(object message)
+    {
+        var client = Client;
+        Trace.Mark($"ask {message.GetType().Name}");
+        var reply = await client.Ask<T>(message, Timeout);
+        Trace.Mark($"reply {typeof(T).Name}");
+        return reply;
+    }
 
     public async ValueTask DisposeAsync()
     {

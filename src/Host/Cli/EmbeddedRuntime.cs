@@ -1,3 +1,4 @@
+using Runa.Runtime.Diagnostics;
 using Runa.Actors.Containers;
 using Runa.Actors.Persistence;
 using Runa.Kernel;
@@ -27,11 +28,14 @@ public sealed class EmbeddedRuntime : IRuntimeClient
     {
         Directory.CreateDirectory(settings.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
             UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        Trace.Mark("runtime: root ready");
         var journal = SqliteJournal.Open(settings.JournalPath);
+        Trace.Mark("runtime: journal open");
         var runtime = new ContainerRuntime(settings, new InitLauncher(InitLauncher.DefaultPath), KernelProcessTable.Instance,
             new KernelCgroupFactory(settings.Cgroups), journal);
         var system = ActorSystem.Create("runa", new ActorSystemSettings { LogSink = log.Sink, LogLevel = log.MinLevel });
         var registry = system.ActorOf(ContainerRegistry.Props(runtime), "containers");
+        Trace.Mark("runtime: actor system up");
         return new EmbeddedRuntime(system, journal, registry);
     }
 

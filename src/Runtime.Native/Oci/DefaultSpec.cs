@@ -7,7 +7,8 @@ namespace Runa.Runtime.Oci;
 /// </summary>
 public static class DefaultSpec
 {
-    public const string OciVersion = "1.2.0";
+    // What runc 1.1 and crun 1.8 accept too: a config from `runa spec` should run under any of them.
+    public const string OciVersion = "1.0.2";
 
     public static Spec Create(bool terminal = true)
     {

@@ -8,7 +8,10 @@ public static partial class SpecLoader
 {
     public const string ConfigFile = "config.json";
 
-    public static Spec Load(string bundle)
+    public static Spec Load(string bundle) => Load(bundle, out _);
+
+    /// <summary>Loads config.json and also hands back its bytes as read (what the journal records).</summary>
+    public static Spec Load(string bundle, out byte[] raw)
     {
         if (!Directory.Exists(bundle))
         {
@@ -30,6 +33,7 @@ public static partial class SpecLoader
         {
             throw new SpecException($"{path}: cannot read: {e.Message}", e);
         }
+        raw = bytes;
         return Parse(bytes, path);
     }
 
