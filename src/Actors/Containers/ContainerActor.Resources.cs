@@ -199,10 +199,7 @@ public sealed partial class ContainerActor
     /// Re-reads the record: another process (an embedded CLI beside a daemon) may have changed
     /// the container since this actor last looked. A full replay is a handful of rows.
     /// </summary>
-    private async Task RefreshAsync()
-    {
-        _record = ContainerRecord.Replay(await _runtime.Journal.ReadAsync(PersistenceId));
-    }
+    private async Task RefreshAsync() => _record = await LoadAsync();
 
     private sealed record StatsTick
     {

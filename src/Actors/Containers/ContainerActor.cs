@@ -45,17 +45,16 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     protected override void PreStart()
     {
         _self = Self;
-        _runtime.Journal.ReadAsync(PersistenceId).PipeTo(Self,
-            success: entries => new Recovered(entries),
-            failure: e => new RecoveryFailed(e));
+        LoadAsync().PipeTo(Self, success: record => new Recovered(record), failure: e => new RecoveryFailed(e));
     }
 
     private void Recovering()
     {
         Receive<Recovered>(m =>
         {
-            _record = ContainerRecord.Replay(m.Entries);
+            _record = m.Record;
             Become(Ready);
+            AfterRecovery();
             Stash.UnstashAll();
         });
         Receive<RecoveryFailed>(m =>
@@ -82,8 +81,27 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<WaitContainer>(OnWait);
         Receive<InitExited>(m => OnInitExited(m.Status));
         Receive<SyncPacketReceived>(OnLatePacket);
-        Receive<SyncClosed>(_ => { });
+        Receive<SyncClosed>(_ =>
+        {
+            // The exec happened (or the init died): the socket has nothing more to say. Free it
+            // now; a daemon holds many containers. The owner decides, so a create never races it.
+            if (_sync is not null && !_exitObserved)
+            {
+                Context.Stop(_sync);
+                _sync = null;
+            }
+        });
         Receive<SyncDrained>(_ => FinishExit());
+        ReceiveAsync<JournalExit>(async m =>
+        {
+            await RefreshAsync();
+            if (_record is { Exit: null, CreateCompleted: true })
+            {
+                await PersistAsync(m.Exited);
+                Applied(m.Exited);
+            }
+        });
+        ReceiveAsync<CleanAbandonedCreate>(_ => CleanAbandonedCreateAsync());
         Receive<Stage0Exited>(_ => { });
         ResourceCommands();
         Receive<Terminated>(m =>
@@ -124,7 +142,91 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         return _runtime.Journal.WriteAsync([new JournalEntry(PersistenceId, seq, e.GetType().Name, e.At, ContainerRecord.Serialize(e))]);
     }
 
-    private void Applied(ContainerEvent e) => _record = _record?.Apply(e, _record.SequenceNr + 1);
+    private void Applied(ContainerEvent e)
+    {
+        _record = _record?.Apply(e, _record.SequenceNr + 1);
+        if (_record is { } r && r.SequenceNr % _runtime.Settings.SnapshotEvery == 0)
+        {
+            // Best effort: a missing snapshot only means a longer replay.
+            var log = Context.GetLogger();
+            _runtime.Journal.SaveSnapshotAsync(r.ToSnapshot(PersistenceId)).ContinueWith(
+                t => log.Warning($"container {r.Id}: snapshot failed: {t.Exception?.GetBaseException().Message}"),
+                TaskContinuationOptions.OnlyOnFaulted);
+        }
+    }
+
+    /// <summary>The record from the newest snapshot plus the events after it; null if there is none.</summary>
+    private async Task<ContainerRecord?> LoadAsync()
+    {
+        var snapshot = await _runtime.Journal.LoadSnapshotAsync(PersistenceId);
+        var events = await _runtime.Journal.ReadAsync(PersistenceId, snapshot?.SequenceNr ?? 0);
+        return ContainerRecord.Recover(snapshot, events);
+    }
+
+    /// <summary>
+    /// In a long-lived host: watch a live container's init for its exit; record as stopped one that
+    /// died while nobody watched; clean up a create its (dead) creator left half done.
+    /// </summary>
+    private void AfterRecovery()
+    {
+        if (!_runtime.Settings.WatchExits || _record is null)
+        {
+            return;
+        }
+        var status = StatusNow();
+        if (!_record.CreateCompleted)
+        {
+            if (status == OciStatus.Stopped)
+            {
+                Self.Tell(CleanAbandonedCreate.Instance);
+            }
+            return;
+        }
+        if (status == OciStatus.Stopped)
+        {
+            if (_record.Exit is null)
+            {
+                // It exited while no runa watched it: the status is lost (someone else reaped it).
+                Self.Tell(new JournalExit(new ContainerExited(null, null)));
+            }
+            return;
+        }
+        if (_init is null && _runtime.Processes.Attach(_record.Pid, _record.StartTime, reap: true) is { } handle)
+        {
+            _init = Context.ActorOf(Props.Create(() => new InitProcess(_runtime, handle)), "init");
+            Context.Watch(_init);
+        }
+    }
+
+    /// <summary>A create whose host died midway: its runa-init exits on its own (EOF), its cgroup and state must go.</summary>
+    private async Task CleanAbandonedCreateAsync()
+    {
+        await RefreshAsync();
+        if (_record is null || _record.CreateCompleted || StatusNow() != OciStatus.Stopped)
+        {
+            return;
+        }
+        var log = Context.GetLogger();
+        log.Warning($"container {_id}: its create was interrupted (the creating process died); removing what it left");
+        try
+        {
+            if (CgroupActor() is { } cgroup)
+            {
+                await cgroup.Ask<CgroupDestroyed>(new DestroyCgroup(), _runtime.Settings.KillTimeout + TimeSpan.FromSeconds(5));
+            }
+            if (Directory.Exists(_record.StateDir))
+            {
+                Directory.Delete(_record.StateDir, recursive: true);
+            }
+            await _runtime.Journal.DeleteAsync(PersistenceId);
+            _record = null;
+            Context.Stop(Self);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.Error($"container {_id}: cleaning up an interrupted create: {e.Message}");
+        }
+    }
 
     /// <summary>The init exited while we watched it (a foreground run, or a daemon).</summary>
     private void OnInitExited(ExitStatus? status)
@@ -153,14 +255,14 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         var status = _pendingExit;
         if (_record.Exit is null)
         {
-            // Journaled in the background: waiters need not wait for the disk, and the journal's
-            // single writer thread keeps this write ordered before any later command's.
-            var exited = new ContainerExited(status?.Signal == 0 ? status?.Code : null, status is { Signal: > 0 } s ? s.Signal : null);
-            var log = Context.GetLogger();
-            var id = _id;
-            PersistAsync(exited).ContinueWith(t => log.Warning($"container {id}: could not journal its exit: {t.Exception?.GetBaseException().Message}"),
-                TaskContinuationOptions.OnlyOnFaulted);
-            Applied(exited);
+            // Journaled as a command of its own: it re-reads the record first, so an exit seen
+            // after another process deleted the container cannot leave a stray row behind.
+            Self.Tell(new JournalExit(new ContainerExited(status?.Signal == 0 ? status?.Code : null, status is { Signal: > 0 } s ? s.Signal : null)));
+        }
+        if (_sync is not null)
+        {
+            Context.Stop(_sync);
+            _sync = null;
         }
         foreach (var w in _waiters)
         {
@@ -240,19 +342,48 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     /// <summary>The cgroup actor of an existing container (spawned on first use), or null without a cgroup.</summary>
     private IActorRef? CgroupActor()
     {
-        if (_cgroup is null && _record?.Cgroup is { } state)
+        if (_cgroup is null && _record is not null && CgroupManagerOf(_record) is { } manager)
         {
-            _cgroup = Context.ActorOf(Props.Create(() => new CgroupManagerActor(_runtime.Cgroups.FromState(state))), "cgroup");
+            _cgroup = Context.ActorOf(Props.Create(() => new CgroupManagerActor(manager)), "cgroup");
             Context.Watch(_cgroup);
         }
         return _cgroup;
     }
 
-    private sealed record Recovered(IReadOnlyList<JournalEntry> Entries);
+    /// <summary>
+    /// The container's cgroup: from the state journaled at create, or — for a create that died
+    /// before journaling it — from its config's cgroupsPath, if that cgroup exists.
+    /// </summary>
+    private ICgroupManager? CgroupManagerOf(ContainerRecord r)
+    {
+        if (r.Cgroup is { } state)
+        {
+            return _runtime.Cgroups.FromState(state);
+        }
+        try
+        {
+            var spec = Runtime.Oci.SpecLoader.Parse(System.Text.Encoding.UTF8.GetBytes(r.Config));
+            var manager = _runtime.Cgroups.New(_id, spec.Linux?.CgroupsPath);
+            return manager.Exists() ? manager : null;
+        }
+        catch (Exception e) when (e is Runtime.Oci.SpecException or InvalidCgroupConfigException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Recovered(ContainerRecord? Record);
 
     private sealed record RecoveryFailed(Exception Cause);
 
     private sealed record ChildFailed(Exception Cause);
+
+    private sealed record JournalExit(ContainerExited Exited);
+
+    private sealed record CleanAbandonedCreate
+    {
+        public static CleanAbandonedCreate Instance { get; } = new();
+    }
 }
 
 /// <summary>Thrown by the log forwarder only: its failures restart it instead of failing the container.</summary>

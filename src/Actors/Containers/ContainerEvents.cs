@@ -46,6 +46,7 @@ public sealed record ContainerExited(int? ExitCode, int? Signal, bool OomKilled 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerEvent))]
 [JsonSerializable(typeof(CgroupState))]
+[JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class ContainerEventJson : JsonSerializerContext
 {
 }

@@ -36,6 +36,11 @@ public sealed record WaitContainer(string Id) : ContainerCommand(Id);
 /// <summary>List every container the journal knows.</summary>
 public sealed record ListContainers;
 
+/// <summary>At the start of a long-lived host: wake every container the journal knows (see <see cref="RuntimeSettings.WatchExits"/>).</summary>
+public sealed record RecoverContainers;
+
+public sealed record ContainersRecovered(int Count);
+
 /// <summary>Reply to a create: the state, and the pty master when <see cref="CreateContainer.KeepConsole"/> was set.</summary>
 public sealed record ContainerCreatedReply(ContainerStateView State, SafeFd? Console);
 

@@ -29,6 +29,7 @@ public sealed record ContainerRecord
     public ContainerExited? Exit { get; init; }
     public long SequenceNr { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public string ExecFifo => Path.Combine(StateDir, "exec.fifo");
 
     public static string PersistenceIdOf(string id) => "container-" + id;
@@ -61,17 +62,21 @@ public sealed record ContainerRecord
         SequenceNr = sequenceNr,
     };
 
-    /// <summary>Replays journal entries; null when there are none (no such container).</summary>
-    public static ContainerRecord? Replay(IEnumerable<JournalEntry> entries)
+    /// <summary>The record from a snapshot (if any) plus the events after it; null when neither exists.</summary>
+    public static ContainerRecord? Recover(SnapshotEntry? snapshot, IEnumerable<JournalEntry> events)
     {
-        ContainerRecord? record = null;
-        foreach (var entry in entries)
+        var record = snapshot is null ? null : JsonSerializer.Deserialize(snapshot.Payload, ContainerEventJson.Default.ContainerRecord);
+        foreach (var entry in events)
         {
             var e = Deserialize(entry.Payload);
             record = e is ContainerCreating c ? From(c, entry.SequenceNr) : record?.Apply(e, entry.SequenceNr);
         }
         return record;
     }
+
+    public SnapshotEntry ToSnapshot(string persistenceId) =>
+        new(persistenceId, SequenceNr, DateTimeOffset.UtcNow, nameof(ContainerRecord),
+            JsonSerializer.SerializeToUtf8Bytes(this, ContainerEventJson.Default.ContainerRecord));
 
     public static byte[] Serialize(ContainerEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, ContainerEventJson.Default.ContainerEvent);
 

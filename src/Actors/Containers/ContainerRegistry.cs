@@ -17,6 +17,7 @@ public sealed class ContainerRegistry : ReceiveActor
         _runtime = runtime;
         Receive<ContainerCommand>(Route);
         ReceiveAsync<ListContainers>(_ => ListAsync());
+        ReceiveAsync<RecoverContainers>(_ => RecoverAsync());
         Receive<Terminated>(m =>
         {
             if (_ids.Remove(m.ActorRef, out var id))
@@ -35,15 +36,38 @@ public sealed class ContainerRegistry : ReceiveActor
             Sender.Tell(new Status.Failure(new ContainerException(ContainerErrorKind.InvalidInput, problem)));
             return;
         }
-        if (!_containers.TryGetValue(command.Id, out var container))
+        ContainerOf(command.Id).Forward(command);
+    }
+
+    private IActorRef ContainerOf(string id)
+    {
+        if (!_containers.TryGetValue(id, out var container))
         {
-            var id = command.Id;
             container = Context.ActorOf(Kernel.Props.Create(() => new ContainerActor(id, _runtime)), id);
             Context.Watch(container);
             _containers[id] = container;
             _ids[container] = id;
         }
-        container.Forward(command);
+        return container;
+    }
+
+    /// <summary>
+    /// A host starting up (the daemon): wake an actor for every container the journal knows, so
+    /// that live ones are watched again and half-done creates of a crashed host are cleaned.
+    /// </summary>
+    private async Task RecoverAsync()
+    {
+        var sender = Sender;
+        var count = 0;
+        foreach (var pid in await _runtime.Journal.PersistenceIdsAsync())
+        {
+            if (ContainerRecord.IdOf(pid) is { } id && ContainerIds.Problem(id) is null)
+            {
+                ContainerOf(id);
+                count++;
+            }
+        }
+        sender.Tell(new ContainersRecovered(count));
     }
 
     /// <summary>States straight from the journal plus the kernel, without waking an actor per container.</summary>
@@ -57,7 +81,8 @@ public sealed class ContainerRegistry : ReceiveActor
             {
                 continue;
             }
-            var record = ContainerRecord.Replay(await _runtime.Journal.ReadAsync(pid));
+            var snapshot = await _runtime.Journal.LoadSnapshotAsync(pid);
+            var record = ContainerRecord.Recover(snapshot, await _runtime.Journal.ReadAsync(pid, snapshot?.SequenceNr ?? 0));
             if (record is not null)
             {
                 views.Add(ContainerStateView.From(record, ContainerStatus.Derive(record, _runtime.Processes, _runtime.Cgroups)));

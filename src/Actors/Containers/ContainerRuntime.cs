@@ -21,6 +21,15 @@ public sealed record RuntimeSettings
 
     public CgroupOptions Cgroups { get; init; } = new();
 
+    /// <summary>
+    /// A long-lived host (the daemon): watch every live container's init and journal its exit,
+    /// and clean up creates that a crashed host left half done. A one-shot CLI command does not.
+    /// </summary>
+    public bool WatchExits { get; init; }
+
+    /// <summary>Save a snapshot of a container's record every this many events (Akka.Persistence style).</summary>
+    public int SnapshotEvery { get; init; } = 4;
+
     public string JournalPath => Path.Combine(Root, "runa.db");
 }
 

@@ -95,6 +95,8 @@ public sealed class InitProcess : ReceiveActor
         if (m.Stage0)
         {
             _stage0Exited = true;
+            // Its job is done: give back the pidfd now rather than when the container goes.
+            _stage0?.Dispose();
             Context.Parent.Tell(new Stage0Exited(m.Status));
         }
         else

@@ -32,6 +32,7 @@ public sealed class SyncSocketReader : ReceiveActor
             OnReadable();
             Sender.Tell(SyncDrained.Instance);
         });
+
     }
 
     protected override void PreStart()
