@@ -145,12 +145,16 @@ public sealed partial class ContainerActor
         {
             Directory.Delete(StateDir, recursive: true);
         }
-        Directory.CreateDirectory(StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-            UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        const UnixFileMode dirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+            UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        Directory.CreateDirectory(StateDir, dirMode);
         c.MadeStateDir = true;
         var fifo = Path.Combine(StateDir, "exec.fifo");
         // 0622: the init may have switched to an unprivileged user when it opens the fifo to write.
+        // Both modes are set explicitly: the caller's umask (077, say) must not take them away.
         Sys.MakeFifo(fifo, 0x192);
+        File.SetUnixFileMode(StateDir, dirMode);
+        File.SetUnixFileMode(fifo, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
         c.ExecFifo = Sys.Open(fifo, Libc.O_PATH);
         var manager = _runtime.Cgroups.New(_id, c.Spec.Linux!.CgroupsPath);
         _cgroup = Context.ActorOf(Props.Create(() => new CgroupManagerActor(manager)), "cgroup");
