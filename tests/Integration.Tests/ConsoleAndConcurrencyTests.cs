@@ -55,6 +55,30 @@ public sealed class ConsoleAndConcurrencyTests : IDisposable
         _runa.Run("delete", id).Ok();
     }
 
+    [IntegrationFact]
+    public void Run_in_the_foreground_relays_the_pty_to_the_callers_terminal()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(new BusyboxBundle(s =>
+        {
+            s.Process!.Terminal = true;
+            s.Process.Args = ["sh", "-c", "echo tty is $(tty); stty size; exit 4"];
+        }));
+        var id = _runa.NewId();
+        // util-linux script gives runa a real terminal (of a known size) as its stdio.
+        var psi = new System.Diagnostics.ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add("-qec");
+        psi.ArgumentList.Add($"stty rows 33 cols 77; exec {RunaHost.Binary} --root {_runa.Root} run -b {bundle.Dir} {id}");
+        psi.ArgumentList.Add("/dev/null");
+        using var script = System.Diagnostics.Process.Start(psi)!;
+        script.StandardInput.Close();
+        var output = script.StandardOutput.ReadToEndAsync();
+        Assert.True(script.WaitForExit(30_000), "runa run under a terminal did not finish");
+        Assert.Equal(4, script.ExitCode);
+        Assert.Contains("tty is /dev/pts/0", output.Result);
+        Assert.Contains("33 77", output.Result);
+    }
+
     private static string ReadUntil(SafeFd master, string expected)
     {
         var text = new StringBuilder();
