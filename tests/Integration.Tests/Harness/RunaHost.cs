@@ -21,6 +21,12 @@ public sealed class RunaHost : IDisposable
 
     public string Root { get; }
 
+    /// <summary>
+    /// The umask runa runs with (octal, e.g. "022"); null keeps the test runner's. An engine calls
+    /// runa with its own umask, and runa's results must not depend on it.
+    /// </summary>
+    public string? Umask { get; set; }
+
     public static string Binary => Path.Combine(AppContext.BaseDirectory, "runa");
 
     /// <summary>A fresh container id, tracked for the leak check.</summary>
@@ -57,7 +63,7 @@ public sealed class RunaHost : IDisposable
                 Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
             };
             psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+            psi.ArgumentList.Add((Umask is { } umask ? $"umask {umask} && " : "") + "exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
             psi.ArgumentList.Add(Binary);
             psi.ArgumentList.Add("--root");
             psi.ArgumentList.Add(Root);
