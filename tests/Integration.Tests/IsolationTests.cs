@@ -162,6 +162,7 @@ public sealed class IsolationTests : IDisposable
     public void Process_user_sets_uid_gid_additional_groups_HOME_and_the_owner_of_created_files()
     {
         Integration.Require();
+        _runa.Umask = "022"; // an engine's usual umask, whatever the test runner's
         using var bundle = Bundle("id; echo $HOME; grep -E '^(Uid|Gid|Groups):' /proc/1/status; echo hi > /out/by-user; stat -c %u:%g /out/by-user", s =>
         {
             WithOut(s);
@@ -179,6 +180,21 @@ public sealed class IsolationTests : IDisposable
             "1000:1000\n",
             r.Stdout);
         Assert.Equal("1000:1000", HostStat("%u:%g", Path.Combine(outDir, "by-user")));
+    }
+
+    [IntegrationTheory]
+    [InlineData("000")]
+    [InlineData("022")]
+    [InlineData("077")]
+    public void A_non_root_user_container_runs_whatever_the_umask_of_runas_caller(string umask)
+    {
+        Integration.Require();
+        // runa's own files (the exec fifo the init opens after switching user) must not depend on
+        // the caller's umask: runc creates its fifo under umask 0.
+        _runa.Umask = umask;
+        var r = RunScript("id -u; umask", s => s.Process!.User = new User { Uid = 1000, Gid = 1000 });
+        AssertOk(r);
+        Assert.Equal("1000\n0022\n", r.Stdout);
     }
 
     [IntegrationFact]
@@ -341,6 +357,7 @@ public sealed class IsolationTests : IDisposable
     public void A_non_root_user_keeps_exactly_its_inheritable_and_ambient_capabilities()
     {
         Integration.Require();
+        _runa.Umask = "022"; // an engine's usual umask, whatever the test runner's
         // For a non-root user exec keeps only the ambient set: all five sets show distinct values.
         var r = RunScript("grep ^Cap /proc/1/status", s =>
         {
