@@ -692,7 +692,15 @@ public sealed class IsolationTests : IDisposable
         _runa.Run("run", "-d", "-b", bundle.Dir, id).Ok();
         var pid = _runa.State(id).GetProperty("pid").GetInt32();
         var detached = new Detached(_runa, id, pid, Processes.Open(pid));
-        Processes.WaitForFile(readyFile);
+        try
+        {
+            Processes.WaitForFile(readyFile);
+        }
+        catch
+        {
+            detached.Dispose();
+            throw;
+        }
         return detached;
     }
 
@@ -702,12 +710,16 @@ public sealed class IsolationTests : IDisposable
 
         public int Pid => pid;
 
+        /// <summary>
+        /// Deletes the container without asserting, so a failing test keeps its own failure; the
+        /// harness's leak check reports a container this did not remove.
+        /// </summary>
         public void Dispose()
         {
             using (pidfd)
             {
-                runa.Run("delete", "--force", id).Ok();
-                Processes.WaitForExit(pidfd, $"delete --force to kill container {id}", timeoutMs: 0);
+                runa.Run("delete", "--force", id);
+                Sys.PollReadable(pidfd, 10_000);
             }
         }
     }
