@@ -21,6 +21,12 @@ public sealed class RunaHost : IDisposable
 
     public string Root { get; }
 
+    /// <summary>
+    /// The umask runa runs with (octal, e.g. "022"); null keeps the test runner's. An engine calls
+    /// runa with its own umask, and runa's results must not depend on it.
+    /// </summary>
+    public string? Umask { get; set; }
+
     public static string Binary => Path.Combine(AppContext.BaseDirectory, "runa");
 
     /// <summary>A fresh container id, tracked for the leak check.</summary>
@@ -50,7 +56,7 @@ public sealed class RunaHost : IDisposable
 
     /// <summary>Starts runa without waiting: for commands that stream (events) or block (run).</summary>
     public RunningRuna Start(string? workingDirectory, params string[] args) =>
-        new(Binary, Root, workingDirectory ?? AppContext.BaseDirectory, args);
+        new(Binary, Root, workingDirectory ?? AppContext.BaseDirectory, args, Umask);
 
     public JsonElement State(string id) => JsonDocument.Parse(Run("state", id).Ok().Stdout).RootElement;
 

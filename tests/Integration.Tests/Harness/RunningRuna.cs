@@ -13,7 +13,7 @@ public sealed class RunningRuna : IDisposable
     private readonly Process _process;
     private readonly string[] _args;
 
-    public RunningRuna(string binary, string root, string workingDirectory, string[] args)
+    public RunningRuna(string binary, string root, string workingDirectory, string[] args, string? umask = null)
     {
         _args = args;
         _output = Directory.CreateTempSubdirectory("runa-out-");
@@ -28,7 +28,7 @@ public sealed class RunningRuna : IDisposable
             Environment = { ["RUNA_OUT"] = StdoutPath, ["RUNA_ERR"] = StderrPath },
         };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+        psi.ArgumentList.Add((umask is null ? "" : $"umask {umask} && ") + "exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
         psi.ArgumentList.Add(binary);
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(root);
