@@ -130,7 +130,8 @@ public sealed partial class ContainerActor
         await RefreshAsync();
         if (_record is null)
         {
-            sender.Tell(NotFound());
+            // With --force, "already gone" is success: engines clean up with delete -f (runc, crun agree).
+            sender.Tell(m.Force ? Done.Instance : NotFound());
             Context.Stop(Self);
             return;
         }

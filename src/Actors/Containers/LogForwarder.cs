@@ -83,7 +83,9 @@ public sealed class LogForwarder : ReceiveActor
         switch (level)
         {
             case "error":
-                log.Error(message);
+                // The same error reaches the host as an ERROR packet and becomes the command's own
+                // error message: printed here too, the user would read it twice.
+                log.Debug(message);
                 break;
             case "warning":
                 log.Warning(message);

@@ -50,9 +50,21 @@ public static class InitPlanner
             PlanDevices(plan, linux, userns);
         }
 
+        // A missing working directory is created, as runc does (before a read-only root forbids it).
+        plan.Op(PlanOp.Mkdir, $"create the working directory {process.Cwd} (process.cwd)").Str(process.Cwd).U64(0x1ed);
         plan.Op(PlanOp.PivotRoot, options.NoPivot ? "move the rootfs to / and chroot" : "pivot_root into the rootfs")
             .U64(options.NoPivot ? 1UL : 0UL);
 
+        // Before the masked and read-only paths: the default spec makes /proc/sys read-only.
+        foreach (var (key, value) in linux.Sysctl ?? [])
+        {
+            var file = "/proc/sys/" + key.Replace('.', '/');
+            plan.Op(PlanOp.WriteFile, $"set sysctl {key}={value}").Str(file).Str(value);
+        }
+        if (process.OomScoreAdj is { } adj)
+        {
+            plan.Op(PlanOp.WriteFile, $"set oom_score_adj to {adj} (process.oomScoreAdj)").Str("/proc/self/oom_score_adj").Str(adj.ToString());
+        }
         foreach (var path in linux.MaskedPaths ?? [])
         {
             plan.Op(PlanOp.Mask, $"mask {path} (linux.maskedPaths)").Str(path);
@@ -73,15 +85,6 @@ public static class InitPlanner
         if (!string.IsNullOrEmpty(spec.Domainname))
         {
             plan.Op(PlanOp.SetDomainname, $"set the domainname to {spec.Domainname}").Str(spec.Domainname);
-        }
-        foreach (var (key, value) in linux.Sysctl ?? [])
-        {
-            var file = "/proc/sys/" + key.Replace('.', '/');
-            plan.Op(PlanOp.WriteFile, $"set sysctl {key}={value}").Str(file).Str(value);
-        }
-        if (process.OomScoreAdj is { } adj)
-        {
-            plan.Op(PlanOp.WriteFile, $"set oom_score_adj to {adj} (process.oomScoreAdj)").Str("/proc/self/oom_score_adj").Str(adj.ToString());
         }
         foreach (var r in process.Rlimits ?? [])
         {

@@ -20,6 +20,11 @@ public static partial class SpecLoader
                 : $"bundle {bundle}: no such directory");
         }
         var path = Path.Combine(bundle, ConfigFile);
+        if (Directory.Exists(path))
+        {
+            // .NET calls reading a directory "access denied"; say what it is.
+            throw new SpecException($"{path}: cannot read: is a directory");
+        }
         byte[] bytes;
         try
         {
