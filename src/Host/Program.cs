@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Runa.Host.Cli;
 using Runa.Host.Commands;
+using Runa.Host.Daemon;
 
 namespace Runa.Host;
 
@@ -17,6 +18,7 @@ public static class Program
                  {
                      CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), ListCommand.Build(),
                      KillCommand.Build(), DeleteCommand.Build(), SpecCommand.Build(), NotImplementedCommands.Exec(),
+                     DaemonCommand.Build(),
                  })
         {
             root.Subcommands.Add(c);
