@@ -14,9 +14,9 @@ namespace Runa.Host.Cli;
 /// </summary>
 public sealed class EmbeddedRuntime : IRuntimeClient
 {
-    private readonly IJournal _journal;
+    private readonly IJournal? _journal;
 
-    private EmbeddedRuntime(ActorSystem system, IJournal journal, IActorRef registry)
+    private EmbeddedRuntime(ActorSystem system, IJournal? journal, IActorRef registry)
     {
         System = system;
         _journal = journal;
@@ -46,6 +46,9 @@ public sealed class EmbeddedRuntime : IRuntimeClient
         return new EmbeddedRuntime(system, journal, registry);
     }
 
+    /// <summary>A client of an existing system and target (tests: a stand-in registry). Disposing terminates the system.</summary>
+    internal static EmbeddedRuntime Over(ActorSystem system, IActorRef registry) => new(system, null, registry);
+
     public Task<T> Ask<T>(object message, TimeSpan timeout) =>
         Registry.Ask<T>(message, timeout == Timeout.InfiniteTimeSpan ? null : timeout);
 
@@ -71,6 +74,6 @@ public sealed class EmbeddedRuntime : IRuntimeClient
     public async ValueTask DisposeAsync()
     {
         await System.Terminate();
-        _journal.Dispose();
+        _journal?.Dispose();
     }
 }

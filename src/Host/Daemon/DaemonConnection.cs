@@ -95,6 +95,7 @@ internal sealed class DaemonConnection
             _gone.Cancel();
             await _frames.DisposeAsync().ConfigureAwait(false);
             _server.Forget(this);
+            Log.LogDebug("closed the connection of {Peer}", _frames.Peer);
             _ended.TrySetResult();
         }
     }
@@ -326,13 +327,26 @@ internal sealed class DaemonConnection
         catch (TimeoutException)
         {
         }
+        var cancelled = new List<Task>();
         foreach (var (id, f) in _inFlight)
         {
-            if (!f.Cancel(draining: true) && f.Finished())
+            if (f.Cancel(draining: true))
+            {
+                cancelled.Add(f.Completion);
+            }
+            else if (f.Finished())
             {
                 // Not cancellable (a create): it goes on without us; the client hears why now.
                 Fail(id, ShuttingDown());
             }
+        }
+        try
+        {
+            // Cancelled handlers answer "shutting down" themselves, promptly: let them before the flush.
+            await Task.WhenAll(cancelled).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
         }
         await _frames.FlushAndCloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
