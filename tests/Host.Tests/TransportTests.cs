@@ -212,6 +212,8 @@ public sealed class TransportTests : IAsyncLifetime
             Assert.True(Sys.PollReadable(listener, 10_000));
             using var peer = Sys.Accept(listener)!;
             Sys.SetNonBlocking(peer, false);
+            Assert.True(Sys.PollReadable(peer, 10_000));
+            Sys.ReceiveMessage(peer, new byte[Wire.MaxFrameSize], [], Wire.MaxFds, "fake"); // the Hello
             Sys.SendPacket(peer, FrameCodec.Encode(FrameType.Welcome, 0, WireMessages.Encode(new Welcome(2, "future"), WireJson.Default.Welcome), 0));
             Sys.PollReadable(peer, 10_000); // until the client hangs up
         });

@@ -52,12 +52,6 @@ internal sealed class DaemonConnection
         try
         {
             _frames.Start();
-            if (_server.Authorizer.Refusal(_uid, _gid) is { } refusal)
-            {
-                Log.LogWarning("refused a connection from pid {Pid} uid {Uid} gid {Gid}: {Reason}", _pid, _uid, _gid, refusal);
-                await RefuseAsync(refusal).ConfigureAwait(false);
-                return;
-            }
             if (!await HandshakeAsync().ConfigureAwait(false))
             {
                 return;
@@ -122,6 +116,14 @@ internal sealed class DaemonConnection
         }
         using (first)
         {
+            // Refused only now that the Hello is read: closing a unix socket with unread data
+            // resets the connection, and the peer would lose the refusal before reading it.
+            if (_server.Authorizer.Refusal(_uid, _gid) is { } refusal)
+            {
+                Log.LogWarning("refused a connection from pid {Pid} uid {Uid} gid {Gid}: {Reason}", _pid, _uid, _gid, refusal);
+                await RefuseAsync(refusal).ConfigureAwait(false);
+                return false;
+            }
             if (first.Type != FrameType.Hello)
             {
                 throw new ProtocolException($"the first frame is a {first.Type}, not a Hello");

@@ -16,10 +16,11 @@ namespace Runa.Host.Transport;
 ///
 /// Conversation:
 ///   client                                daemon
-///     |  (connect; daemon checks SO_PEERCRED)  |
-///     |                 &lt;-- Refused {message}  |  peer not allowed: then close
+///     |  (connect)                             |
 ///     |  Hello {protocol, client} --&gt;          |
-///     |                 &lt;-- Welcome {protocol} |  or Refused: "runa daemon speaks protocol 1, this client speaks 2"
+///     |                 &lt;-- Welcome {protocol} |  or Refused {message}, then close: the peer's SO_PEERCRED is
+///     |                                        |  not root/group ("permission denied: uid 1000 is not root and not
+///     |                                        |  in group runa"), or "runa daemon speaks protocol 1, this client speaks 2"
 ///     |  Request #n {type, timeoutMs, message} --&gt;   (fds: CreateContainer.Stdio)
 ///     |  Request #m ... (many in flight; ids chosen by the client, unique while in flight)
 ///     |                 &lt;-- Reply #m {type, message}   (fds: ContainerCreatedReply.Console)
