@@ -205,6 +205,11 @@ internal sealed class DaemonConnection
         using var scope = _server.RequestScope(message);
         try
         {
+            if (message is CreateContainer { Stdio: null } create)
+            {
+                // Never the daemon's own stdio (its log): a client that passes none gets /dev/null.
+                message = create with { Stdio = [Sys.Open("/dev/null", 2), Sys.Open("/dev/null", 2), Sys.Open("/dev/null", 2)] };
+            }
             // A create is bounded by the container actor's own timers, a wait by the container;
             // both run without an ask timeout. Anything else gets the client's.
             TimeSpan? timeout = message is CreateContainer or WaitContainer || timeoutMs is not > 0 ? null : TimeSpan.FromMilliseconds(timeoutMs.Value);

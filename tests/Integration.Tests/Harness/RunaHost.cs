@@ -4,22 +4,62 @@ using Xunit;
 
 namespace Runa.IntegrationTests.Harness;
 
+/// <summary>How a test's `runa` commands run.</summary>
+public enum RunaMode
+{
+    /// <summary>Each command hosts the runtime itself (runc-compatible).</summary>
+    Embedded,
+
+    /// <summary>A `runa daemon` per test on the same --root; every command goes to it with --host.</summary>
+    Daemon,
+}
+
 /// <summary>
-/// The `runa` binary built with these tests, run against a fresh --root per test. Disposing
-/// checks that the test left nothing behind — no process of its containers, no cgroup, no
-/// state entry or directory, no mount — and fails the test if it did (after cleaning up).
+/// The `runa` binary built with these tests, run against a fresh --root per test (in daemon
+/// mode, through a daemon of its own). Disposing checks that the test left nothing behind — no
+/// process of its containers, no cgroup, no state entry or directory, no mount, no daemon or
+/// socket — and fails the test if it did (after cleaning up).
 /// </summary>
 public sealed class RunaHost : IDisposable
 {
     private readonly List<string> _ids = [];
     private readonly List<string> _bundles = [];
 
-    public RunaHost()
+    public RunaHost(RunaMode mode = RunaMode.Embedded)
     {
         Root = Path.Combine("/run/runa-test", Guid.NewGuid().ToString("N")[..12]);
+        Mode = mode;
+        if (mode == RunaMode.Daemon)
+        {
+            Daemon = RunaDaemon.Start(Root, SocketPath);
+        }
     }
 
     public string Root { get; }
+
+    public RunaMode Mode { get; }
+
+    /// <summary>The daemon of this test (daemon mode), else null.</summary>
+    public RunaDaemon? Daemon { get; private set; }
+
+    /// <summary>Where this test's daemon listens (under /run/runa-test, a short path: unix socket paths have 107 bytes).</summary>
+    public string SocketPath => Root + ".sock";
+
+    /// <summary>Starts (or restarts) this test's daemon.</summary>
+    public RunaDaemon StartDaemon(string[]? args = null, string[]? wrapper = null)
+    {
+        Daemon?.Dispose();
+        Daemon = RunaDaemon.Start(Root, SocketPath, args, wrapper);
+        return Daemon;
+    }
+
+    /// <summary>Stops this test's daemon (SIGTERM); commands run embedded until it is started again.</summary>
+    public void StopDaemon()
+    {
+        Daemon?.Stop();
+        Daemon?.Dispose();
+        Daemon = null;
+    }
 
     public static string Binary => Path.Combine(AppContext.BaseDirectory, "runa");
 
@@ -42,7 +82,10 @@ public sealed class RunaHost : IDisposable
 
     public RunaResult RunIn(string workingDirectory, params string[] args) => Run(TimeSpan.FromSeconds(60), workingDirectory, args);
 
-    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args)
+    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args) => RunAs([], timeout, workingDirectory, args);
+
+    /// <summary>Runs runa through <paramref name="wrapper"/> (a command that execs it: setpriv, say).</summary>
+    public RunaResult RunAs(string[] wrapper, TimeSpan timeout, string? workingDirectory, params string[] args)
     {
         // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
         // caller's, by design), so a pipe would not reach EOF while the container lives.
@@ -58,9 +101,17 @@ public sealed class RunaHost : IDisposable
             };
             psi.ArgumentList.Add("-c");
             psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
-            psi.ArgumentList.Add(Binary);
+            foreach (var a in wrapper.Append(Binary))
+            {
+                psi.ArgumentList.Add(a); // the first is the shell's $0: what it execs
+            }
             psi.ArgumentList.Add("--root");
             psi.ArgumentList.Add(Root);
+            if (Daemon is not null)
+            {
+                psi.ArgumentList.Add("--host");
+                psi.ArgumentList.Add(Daemon.Address);
+            }
             foreach (var a in args)
             {
                 psi.ArgumentList.Add(a);
@@ -97,6 +148,14 @@ public sealed class RunaHost : IDisposable
             leaks.AddRange(Leftovers.Of(id, Root));
         }
         leaks.AddRange(Leftovers.Mounts(_bundles));
+        try
+        {
+            StopDaemon();
+        }
+        catch (Exception e) when (e is Xunit.Sdk.XunitException)
+        {
+            leaks.Add(e.Message);
+        }
         Leftovers.Clean(_ids);
         try
         {
