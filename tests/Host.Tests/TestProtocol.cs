@@ -105,6 +105,11 @@ public sealed class TestTarget : ReceiveActor
             state.ConsoleWriters.Enqueue(w);
             Sender.Tell(new ContainerCreatedReply(new ContainerStateView { Id = m.Id, Status = "created", Bundle = m.Bundle, Rootfs = "/" }, r));
         });
+        Receive<WaitContainer>(m =>
+        {
+            state.Held.Add("wait:" + m.Id);
+            _held["wait:" + m.Id] = Sender;
+        });
         Receive<GetContainerState>(m => Sender.Tell(new Status.Failure(new ContainerException(ContainerErrorKind.NotFound, $"container {m.Id} does not exist"))));
     }
 }

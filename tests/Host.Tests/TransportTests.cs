@@ -21,6 +21,7 @@ public sealed class TransportTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("runa-transport-").FullName;
     private readonly TestState _state = new();
     private readonly ListLogger _log = new();
+    private readonly LogTap _tap = new();
     private ActorSystem _system = null!;
     private DaemonServer _server = null!;
 
@@ -44,7 +45,7 @@ public sealed class TransportTests : IAsyncLifetime
         _system = ActorSystem.Create("transport-test");
         var target = _system.ActorOf(Props.Create(() => new TestTarget(_state)), "containers");
         _server = new DaemonServer(_system, target, TestCatalog.Instance, new PeerAuthorizer("me", new OwnGroup()),
-            new DaemonServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), WriteTimeout = TimeSpan.FromSeconds(5) }, _log);
+            new DaemonServerOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), WriteTimeout = TimeSpan.FromSeconds(5) }, _log, logTap: _tap);
         _server.Listen(SocketPath);
         return Task.CompletedTask;
     }
@@ -75,6 +76,24 @@ public sealed class TransportTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<ContainerException>(() => client.Ask<ContainerStateView>(new GetContainerState("nope"), s_timeout));
         Assert.Equal(ContainerErrorKind.NotFound, e.Kind);
         Assert.Equal("container nope does not exist", e.Message);
+    }
+
+    [Fact]
+    public async Task What_a_requests_container_logs_meanwhile_reaches_the_clients_log_before_the_answer()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var client = await RemoteRuntime.ConnectAsync(Address, TestCatalog.Instance,
+            log: (level, text) => lines.Enqueue($"{level}: {text}"), logLevel: Runa.Kernel.LogLevel.Warning);
+        var wait = client.Ask<Echoed>(new WaitContainer("x"), s_timeout);
+        Assert.Equal("wait:x", _state.Held.Take(new CancellationTokenSource(s_timeout).Token));
+        LogEvent At(Runa.Kernel.LogLevel level, string source, string text) => new(level, "akka://transport-test" + source, typeof(TestTarget), text, null);
+        _tap.Publish(At(Runa.Kernel.LogLevel.Error, "/user/containers/x/log", "container x: runa-init: it broke"));
+        _tap.Publish(At(Runa.Kernel.LogLevel.Debug, "/user/containers/x", "too detailed"));
+        _tap.Publish(At(Runa.Kernel.LogLevel.Error, "/user/containers/x2/log", "another container"));
+        _tap.Publish(At(Runa.Kernel.LogLevel.Warning, "/user/containers/x", "container x: 1 process(es) OOM-killed"));
+        await client.Ask<Done>(new Release("wait:x"), s_timeout);
+        Assert.Equal(new Echoed("released wait:x"), await wait);
+        Assert.Equal(["Error: container x: runa-init: it broke", "Warning: container x: 1 process(es) OOM-killed"], lines);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class CommandContext(ParseResult parse, CliLog log) : IAsyncDispos
 
     /// <summary>The runtime: this process's own (embedded), or a connection to the daemon (client mode).</summary>
     public async Task<IRuntimeClient> ClientAsync() => _client ??= IsRemote
-        ? await RemoteRuntime.ConnectAsync(HostAddress!)
+        ? await RemoteRuntime.ConnectAsync(HostAddress!, log: Log.Write, logLevel: Log.MinLevel)
         : EmbeddedRuntime.Start(Settings, Log);
 
     public Task<T> Ask<T>(object message) => Ask<T>(message, Timeout);

@@ -22,14 +22,18 @@ public sealed class RemoteRuntime : IRuntimeClient
     private readonly WireCatalog _catalog;
     private readonly string _address;
 
+    /// <summary>Where container log events the daemon relays go (the CLI's log), or null.</summary>
+    private readonly Action<Kernel.LogLevel, string>? _log;
+
     /// <summary>Requests waiting for their reply (or stream items), by id.</summary>
     private readonly ConcurrentDictionary<ulong, Pending> _pending = new();
 
     private readonly Task _readLoop;
     private long _nextId;
 
-    private RemoteRuntime(FrameConnection connection, WireCatalog catalog, string address)
+    private RemoteRuntime(FrameConnection connection, WireCatalog catalog, string address, Action<Kernel.LogLevel, string>? log)
     {
+        _log = log;
         _connection = connection;
         _catalog = catalog;
         _address = address;
@@ -42,9 +46,12 @@ public sealed class RemoteRuntime : IRuntimeClient
     /// <summary>
     /// Connects to the daemon at <paramref name="address"/> (unix:///path) and shakes hands. A
     /// refusal (permissions, protocol version) throws a <see cref="CliError"/> with the daemon's words.
+    /// With <paramref name="log"/>, what a request's container logs at <paramref name="logLevel"/>
+    /// or above while it is in flight is written there, as embedded mode would.
     /// </summary>
     public static async Task<RemoteRuntime> ConnectAsync(string address, WireCatalog? catalog = null,
-        int protocol = Wire.ProtocolVersion, CancellationToken cancellationToken = default)
+        int protocol = Wire.ProtocolVersion, Action<Kernel.LogLevel, string>? log = null, Kernel.LogLevel logLevel = Kernel.LogLevel.Warning,
+        CancellationToken cancellationToken = default)
     {
         string path;
         try
@@ -72,7 +79,7 @@ public sealed class RemoteRuntime : IRuntimeClient
         }
         var connection = new FrameConnection(socket, "the runa daemon", TimeSpan.FromSeconds(30));
         connection.Start();
-        connection.Send(FrameType.Hello, 0, WireMessages.Encode(new Hello(protocol, $"runa {ThisAssembly()}"), WireJson.Default.Hello));
+        connection.Send(FrameType.Hello, 0, WireMessages.Encode(new Hello(protocol, $"runa {ThisAssembly()}") { LogLevel = log is null ? null : logLevel }, WireJson.Default.Hello));
         Frame first;
         try
         {
@@ -102,7 +109,7 @@ public sealed class RemoteRuntime : IRuntimeClient
                         {
                             throw new CliError($"runa daemon speaks protocol {welcome.Protocol}, this client speaks {protocol}");
                         }
-                        return new RemoteRuntime(connection, catalog ?? WireCatalog.Default, address) { ServerProtocol = welcome.Protocol };
+                        return new RemoteRuntime(connection, catalog ?? WireCatalog.Default, address, log) { ServerProtocol = welcome.Protocol };
                     default:
                         throw new CliError($"the runa daemon at {address} answered the handshake with a {first.Type} frame");
                 }
@@ -228,6 +235,15 @@ public sealed class RemoteRuntime : IRuntimeClient
 
     private void Dispatch(Frame frame)
     {
+        if (frame.Type == FrameType.Log)
+        {
+            var entry = WireMessages.Decode(frame, WireJson.Default.WireLog);
+            if (_pending.ContainsKey(frame.RequestId))
+            {
+                _log?.Invoke(entry.Level, entry.Message);
+            }
+            return;
+        }
         if (!_pending.TryGetValue(frame.RequestId, out var pending))
         {
             // An answer to something we gave up on: close what came with it.

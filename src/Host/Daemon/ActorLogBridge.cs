@@ -6,9 +6,14 @@ using MelLogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Runa.Host.Daemon;
 
-/// <summary>The actor system's <see cref="ActorSystemSettings.LogSink"/>, written to Microsoft.Extensions.Logging.</summary>
+/// <summary>
+/// The actor system's <see cref="ActorSystemSettings.LogSink"/>: written to
+/// Microsoft.Extensions.Logging, and published on <see cref="Tap"/> for clients.
+/// </summary>
 public sealed class ActorLogBridge(ILoggerFactory factory)
 {
+    public LogTap Tap { get; } = new();
+
     private readonly ConcurrentDictionary<Type, ILogger> _loggers = new();
 
     /// <summary>The kernel level that lets through what <paramref name="level"/> would log.</summary>
@@ -31,5 +36,6 @@ public sealed class ActorLogBridge(ILoggerFactory factory)
             _ => MelLogLevel.Error,
         };
         logger.Log(level, e.Cause, "[{Source}] {Message}", e.LogSource, e.Message);
+        Tap.Publish(e);
     }
 }

@@ -33,6 +33,9 @@ internal sealed class DaemonConnection
     /// <summary>Completed when <see cref="RunAsync"/> has finished.</summary>
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The level of container log events the client asked for in its Hello; null: none.</summary>
+    private Kernel.LogLevel? _logLevel;
+
     /// <summary>Set when the daemon stops: new requests are refused.</summary>
     private volatile bool _draining;
 
@@ -141,6 +144,7 @@ internal sealed class DaemonConnection
                 await RefuseAsync("the runa daemon is shutting down").ConfigureAwait(false);
                 return false;
             }
+            _logLevel = hello.LogLevel;
             _frames.Send(FrameType.Welcome, 0, WireMessages.Encode(new Welcome(Wire.ProtocolVersion, $"runa {typeof(DaemonConnection).Assembly.GetName().Version}"), WireJson.Default.Welcome));
             Log.LogDebug("accepted {Peer} ({Client})", _frames.Peer, hello.Client);
             return true;
@@ -203,6 +207,10 @@ internal sealed class DaemonConnection
     private async Task ServeAsync(ulong id, object message, long? timeoutMs, InFlight inFlight)
     {
         using var scope = _server.RequestScope(message);
+        using var logs = message is ContainerCommand { Id: var containerId } && _logLevel is { } level && _server.LogTap is { } tap
+            ? tap.Subscribe(containerId, level, e => _frames.Send(FrameType.Log, id, WireMessages.Encode(
+                new WireLog(e.Level, e.Cause is null ? e.Message : $"{e.Message}: {e.Cause.Message}"), WireJson.Default.WireLog)))
+            : null;
         try
         {
             if (message is CreateContainer { Stdio: null } create)

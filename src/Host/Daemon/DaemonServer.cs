@@ -22,13 +22,15 @@ public sealed class DaemonServer : IAsyncDisposable
     private string? _path;
     private bool _stopping;
 
+    /// <param name="logTap">The actor system's log events, relayed to clients that ask for them in their Hello.</param>
     /// <param name="requestScope">
     /// Called for each request before it is asked; the returned scope is disposed once it is
     /// answered (the daemon fences the orphan reaper for the whole of a create with it).
     /// </param>
     public DaemonServer(ActorSystem system, IActorRef target, WireCatalog catalog, PeerAuthorizer authorizer,
-        DaemonServerOptions options, ILogger log, Func<object, IDisposable?>? requestScope = null)
+        DaemonServerOptions options, ILogger log, Func<object, IDisposable?>? requestScope = null, LogTap? logTap = null)
     {
+        LogTap = logTap;
         System = system;
         Target = target;
         Catalog = catalog;
@@ -49,6 +51,9 @@ public sealed class DaemonServer : IAsyncDisposable
     public DaemonServerOptions Options { get; }
 
     internal Func<object, IDisposable?> RequestScope { get; }
+
+    /// <summary>Where container log events can be followed (null: clients get none).</summary>
+    internal LogTap? LogTap { get; }
 
     internal ILogger Log => _log;
 

@@ -43,7 +43,8 @@ public sealed class DaemonService(DaemonSettings settings, ILoggerFactory logger
         _server = new DaemonServer(_engine.System, _engine.Registry, WireCatalog.Default, authorizer,
             new DaemonServerOptions { HandshakeTimeout = settings.HandshakeTimeout, WriteTimeout = settings.WriteTimeout },
             loggers.CreateLogger("Runa.Daemon.Server"),
-            request => request is CreateContainer ? reaper.BeginSpawn() : null);
+            request => request is CreateContainer ? reaper.BeginSpawn() : null,
+            bridge.Tap);
         _server.Listen(settings.Socket);
         _log.LogInformation("runa daemon listening on {Socket} (root {Root}, {Access}, protocol {Protocol}, pid {Pid})",
             settings.Socket, settings.Root, authorizer.Group is null ? "root only" : $"root and group {authorizer.Group}",

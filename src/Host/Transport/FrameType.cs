@@ -13,4 +13,5 @@ public enum FrameType : ushort
     Item = 8,
     End = 9,
     Cancel = 10,
+    Log = 11,
 }

@@ -25,6 +25,8 @@ namespace Runa.Host.Transport;
 ///     |  Request #m ... (many in flight; ids chosen by the client, unique while in flight)
 ///     |                 &lt;-- Reply #m {type, message}   (fds: ContainerCreatedReply.Console)
 ///     |                 &lt;-- Failure #n {kind, message, containerKind, processExitCode}
+///     |                 &lt;-- Log #n {level, message}  (before the answer: what the request's container
+///     |                                                  logged meanwhile, at the Hello's logLevel or above)
 ///     |  Subscribe #k {type, message} --&gt;     |  a streaming request:
 ///     |                 &lt;-- Item #k {type, message}  (any number)
 ///     |                 &lt;-- End #k / Failure #k

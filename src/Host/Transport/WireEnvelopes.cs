@@ -3,10 +3,23 @@ using Runa.Actors.Containers;
 
 namespace Runa.Host.Transport;
 
-/// <summary>The client's first frame.</summary>
+/// <summary>
+/// The client's first frame. With <see cref="LogLevel"/>, the daemon also sends it (as Log
+/// frames) what the containers a request concerns log at that level or above while the request
+/// is in flight — what the embedded CLI would have printed on its own log.
+/// </summary>
 public sealed record Hello(
     [property: JsonPropertyName("protocol")] int Protocol,
-    [property: JsonPropertyName("client")] string Client);
+    [property: JsonPropertyName("client")] string Client)
+{
+    [JsonPropertyName("logLevel")]
+    public Kernel.LogLevel? LogLevel { get; init; }
+}
+
+/// <summary>A log event of a container a request concerns, for the client's log.</summary>
+public sealed record WireLog(
+    [property: JsonPropertyName("level")] Kernel.LogLevel Level,
+    [property: JsonPropertyName("message")] string Message);
 
 /// <summary>The daemon accepts the client.</summary>
 public sealed record Welcome(

@@ -12,6 +12,7 @@ namespace Runa.Host.Transport;
 [JsonSerializable(typeof(Welcome))]
 [JsonSerializable(typeof(Refusal))]
 [JsonSerializable(typeof(WireFailure))]
+[JsonSerializable(typeof(WireLog))]
 [JsonSerializable(typeof(CreateContainer))]
 [JsonSerializable(typeof(StartContainer))]
 [JsonSerializable(typeof(GetContainerState))]

@@ -73,7 +73,20 @@ public sealed class RunaDaemon : IDisposable
         daemon._process.Start();
         daemon._process.BeginOutputReadLine();
         daemon._process.BeginErrorReadLine();
-        daemon.WaitForLine("listening on", TimeSpan.FromSeconds(30));
+        try
+        {
+            daemon.WaitForLine("listening on", TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            if (!daemon._process.HasExited)
+            {
+                daemon._process.Kill();
+            }
+            daemon._process.WaitForExit();
+            daemon._process.Dispose();
+            throw;
+        }
         return daemon;
     }
 
@@ -111,6 +124,10 @@ public sealed class RunaDaemon : IDisposable
             }
         }
     }
+
+    /// <summary>Waits for the daemon to exit (after a signal the test sent).</summary>
+    public void WaitForExit(int timeoutMs = 30_000) =>
+        Assert.True(_process.WaitForExit(timeoutMs), $"the daemon did not exit within {timeoutMs} ms; its output:\n{Output}");
 
     /// <summary>SIGTERM, then waits for a clean exit (status 0) and checks the socket is gone.</summary>
     public void Stop(int timeoutMs = 30_000)

@@ -48,7 +48,7 @@ public sealed class RunaHost : IDisposable
     /// <summary>Starts (or restarts) this test's daemon.</summary>
     public RunaDaemon StartDaemon(string[]? args = null, string[]? wrapper = null)
     {
-        Daemon?.Dispose();
+        StopDaemon();
         Daemon = RunaDaemon.Start(Root, SocketPath, args, wrapper);
         return Daemon;
     }
@@ -82,10 +82,16 @@ public sealed class RunaHost : IDisposable
 
     public RunaResult RunIn(string workingDirectory, params string[] args) => Run(TimeSpan.FromSeconds(60), workingDirectory, args);
 
-    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args) => RunAs([], timeout, workingDirectory, args);
+    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args) => Run([], viaDaemon: true, timeout, workingDirectory, args);
 
     /// <summary>Runs runa through <paramref name="wrapper"/> (a command that execs it: setpriv, say).</summary>
-    public RunaResult RunAs(string[] wrapper, TimeSpan timeout, string? workingDirectory, params string[] args)
+    public RunaResult RunAs(string[] wrapper, TimeSpan timeout, string? workingDirectory, params string[] args) =>
+        Run(wrapper, viaDaemon: true, timeout, workingDirectory, args);
+
+    /// <summary>Runs runa in embedded mode on this test's --root, even while a daemon serves it.</summary>
+    public RunaResult RunEmbedded(params string[] args) => Run([], viaDaemon: false, TimeSpan.FromSeconds(60), null, args);
+
+    private RunaResult Run(string[] wrapper, bool viaDaemon, TimeSpan timeout, string? workingDirectory, string[] args)
     {
         // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
         // caller's, by design), so a pipe would not reach EOF while the container lives.
@@ -107,7 +113,7 @@ public sealed class RunaHost : IDisposable
             }
             psi.ArgumentList.Add("--root");
             psi.ArgumentList.Add(Root);
-            if (Daemon is not null)
+            if (Daemon is not null && viaDaemon)
             {
                 psi.ArgumentList.Add("--host");
                 psi.ArgumentList.Add(Daemon.Address);
