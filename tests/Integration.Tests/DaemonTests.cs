@@ -251,4 +251,47 @@ public sealed class DaemonTests : IDisposable
         Daemon.WaitForLine("removing the stale socket", s_timeout);
         _runa.Run("list").Ok();
     }
+
+    [IntegrationFact]
+    public void Signals_to_a_foreground_run_reach_the_container_through_the_daemon_as_embedded()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(new BusyboxBundle(s =>
+        {
+            s.Process!.Args = ["sh", "-c", "trap 'echo got $(cat /out/signal); exit 42' TERM INT HUP; echo up > /out/up.$(hostname); while true; do sleep 0.05; done"];
+            s.Mounts!.Add(new Runtime.Oci.Mount { Destination = "/out", Type = "bind", Source = "out", Options = ["rbind", "rw"] });
+        }));
+        var outDir = Directory.CreateDirectory(Path.Combine(bundle.Dir, "out")).FullName;
+        foreach (var (viaDaemon, signal) in new[] { (false, 15), (true, 15), (true, 2), (true, 1) })
+        {
+            var id = _runa.NewId();
+            bundle.Spec.Hostname = id;
+            bundle.Save();
+            File.WriteAllText(Path.Combine(outDir, "signal"), $"signal {signal}");
+            using var run = viaDaemon ? _runa.Start("run", "-b", bundle.Dir, id) : _runa.StartEmbedded("run", "-b", bundle.Dir, id);
+            Processes.WaitForFile(Path.Combine(outDir, "up." + id));
+            Sys.Kill(run.Pid, signal);
+            var result = run.Wait(s_timeout);
+            Assert.True(result.ExitCode == 42, $"{(viaDaemon ? "through the daemon" : "embedded")}, signal {signal}: exit {result.ExitCode}\n{result.Stderr}");
+            Assert.Equal($"got signal {signal}\n", result.Stdout);
+        }
+    }
+
+    [IntegrationFact]
+    public void A_foreground_run_with_a_terminal_gets_the_pty_master_back_from_the_daemon()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(new BusyboxBundle(s =>
+        {
+            s.Process!.Terminal = true;
+            s.Process.Args = ["sh", "-c", "echo on $(tty); exit 5"];
+        }));
+        var embedded = _runa.RunEmbedded("run", "-b", bundle.Dir, _runa.NewId());
+        var remote = _runa.Run("run", "-b", bundle.Dir, _runa.NewId());
+        foreach (var r in new[] { embedded, remote })
+        {
+            Assert.True(r.ExitCode == 5, $"exit {r.ExitCode}: {r.Stderr}");
+            Assert.Equal("on /dev/pts/0\r\n", r.Stdout); // written through the pty, relayed by the client
+        }
+    }
 }

@@ -93,47 +93,46 @@ public sealed class RunaHost : IDisposable
 
     private RunaResult Run(string[] wrapper, bool viaDaemon, TimeSpan timeout, string? workingDirectory, string[] args)
     {
+        using var running = Start(wrapper, viaDaemon, workingDirectory, args);
+        return running.Wait(timeout);
+    }
+
+    /// <summary>Starts runa (through the daemon in daemon mode) without waiting: to signal it, say.</summary>
+    public RunningRuna Start(params string[] args) => Start([], viaDaemon: true, null, args);
+
+    /// <summary>Starts runa in embedded mode without waiting.</summary>
+    public RunningRuna StartEmbedded(params string[] args) => Start([], viaDaemon: false, null, args);
+
+    private RunningRuna Start(string[] wrapper, bool viaDaemon, string? workingDirectory, string[] args)
+    {
         // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
         // caller's, by design), so a pipe would not reach EOF while the container lives.
         var output = Directory.CreateTempSubdirectory("runa-out-");
-        try
+        var stdout = Path.Combine(output.FullName, "stdout");
+        var stderr = Path.Combine(output.FullName, "stderr");
+        var psi = new ProcessStartInfo("/bin/sh")
         {
-            var stdout = Path.Combine(output.FullName, "stdout");
-            var stderr = Path.Combine(output.FullName, "stderr");
-            var psi = new ProcessStartInfo("/bin/sh")
-            {
-                WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-                Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
-            };
-            psi.ArgumentList.Add("-c");
-            psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
-            foreach (var a in wrapper.Append(Binary))
-            {
-                psi.ArgumentList.Add(a); // the first is the shell's $0: what it execs
-            }
-            psi.ArgumentList.Add("--root");
-            psi.ArgumentList.Add(Root);
-            if (Daemon is not null && viaDaemon)
-            {
-                psi.ArgumentList.Add("--host");
-                psi.ArgumentList.Add(Daemon.Address);
-            }
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-            using var p = Process.Start(psi)!;
-            if (!p.WaitForExit(timeout))
-            {
-                p.Kill(entireProcessTree: true);
-                Assert.Fail($"runa {string.Join(' ', args)} did not finish within {timeout.TotalSeconds}s");
-            }
-            return new RunaResult(args, p.ExitCode, File.ReadAllText(stdout), File.ReadAllText(stderr));
-        }
-        finally
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+            Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+        foreach (var a in wrapper.Append(Binary))
         {
-            output.Delete(recursive: true);
+            psi.ArgumentList.Add(a); // the first is the shell's $0: what it execs
         }
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(Root);
+        if (Daemon is not null && viaDaemon)
+        {
+            psi.ArgumentList.Add("--host");
+            psi.ArgumentList.Add(Daemon.Address);
+        }
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return new RunningRuna(Process.Start(psi)!, output, args);
     }
 
     public JsonElement State(string id) => JsonDocument.Parse(Run("state", id).Ok().Stdout).RootElement;
