@@ -44,19 +44,14 @@ public static class DaemonCommand
             {
                 flags["LogLevel"] = "Debug";
             }
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "config", "runa.json"), optional: true)
-                .AddJsonFile(ctx.Parse.GetValue(config) is { } file ? Path.GetFullPath(file) : "/etc/runa/runa.json",
-                    optional: ctx.Parse.GetValue(config) is null)
-                .AddEnvironmentVariables("RUNA_")
-                .AddInMemoryCollection(flags)
-                .Build();
+            IConfiguration configuration;
             DaemonSettings settings;
             try
             {
+                configuration = Configuration(Path.Combine(AppContext.BaseDirectory, "config", "runa.json"), ctx.Parse.GetValue(config), flags);
                 settings = DaemonSettings.From(configuration);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or IOException or InvalidDataException)
             {
                 throw new CliError(e.Message);
             }
@@ -65,6 +60,19 @@ public static class DaemonCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The daemon's configuration, later sources winning: <paramref name="defaults"/> (config/runa.json
+    /// next to the binary), <paramref name="file"/> (else /etc/runa/runa.json if it exists), RUNA_*
+    /// environment variables, <paramref name="flags"/>.
+    /// </summary>
+    public static IConfiguration Configuration(string defaults, string? file, IReadOnlyDictionary<string, string?> flags) =>
+        new ConfigurationBuilder()
+            .AddJsonFile(defaults, optional: true)
+            .AddJsonFile(file is null ? "/etc/runa/runa.json" : Path.GetFullPath(file), optional: file is null)
+            .AddEnvironmentVariables("RUNA_")
+            .AddInMemoryCollection(flags)
+            .Build();
 
     /// <summary>Hosts <see cref="DaemonService"/> until SIGTERM or SIGINT.</summary>
     public static async Task RunAsync(DaemonSettings settings, IConfiguration configuration)
