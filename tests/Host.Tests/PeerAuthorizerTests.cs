@@ -52,5 +52,5 @@ public sealed class PeerAuthorizerTests
 
     [Fact]
     public void A_group_that_does_not_exist_stops_the_daemon_from_starting() =>
-        Assert.Contains("group nosuch does not exist", Assert.Throws<ArgumentException>(() => new PeerAuthorizer("nosuch", new Users())).Message);
+        Assert.Contains("group nosuch does not exist", Assert.Throws<Runa.Host.Cli.CliError>(() => new PeerAuthorizer("nosuch", new Users())).Message);
 }

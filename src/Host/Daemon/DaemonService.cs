@@ -26,7 +26,7 @@ public sealed class DaemonService(DaemonSettings settings, ILoggerFactory logger
     /// <summary>The engine (for tests in this process).</summary>
     internal EmbeddedRuntime? Engine => _engine;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var authorizer = new PeerAuthorizer(settings.Group, SystemUserDatabase.Instance);
         // Orphans below us come to us, not to init: container processes left behind by an
@@ -45,11 +45,20 @@ public sealed class DaemonService(DaemonSettings settings, ILoggerFactory logger
             loggers.CreateLogger("Runa.Daemon.Server"),
             request => request is CreateContainer ? reaper.BeginSpawn() : null,
             bridge.Tap);
-        _server.Listen(settings.Socket);
+        try
+        {
+            _server.Listen(settings.Socket);
+        }
+        catch
+        {
+            // The host does not stop a service that failed to start: undo what this one started.
+            await _engine.DisposeAsync().ConfigureAwait(false);
+            _reaper.Dispose();
+            throw;
+        }
         _log.LogInformation("runa daemon listening on {Socket} (root {Root}, {Access}, protocol {Protocol}, pid {Pid})",
             settings.Socket, settings.Root, authorizer.Group is null ? "root only" : $"root and group {authorizer.Group}",
             Wire.ProtocolVersion, Sys.GetPid());
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -12,14 +12,14 @@ public sealed class PeerAuthorizer
     private readonly IUserDatabase _users;
     private readonly uint? _gid;
 
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="group"/> does not exist.</summary>
+    /// <summary>Throws <see cref="Cli.CliError"/> when <paramref name="group"/> does not exist (the daemon cannot start).</summary>
     public PeerAuthorizer(string? group, IUserDatabase users)
     {
         _users = users;
         Group = string.IsNullOrEmpty(group) ? null : group;
         if (Group is not null)
         {
-            _gid = users.GroupId(Group) ?? throw new ArgumentException($"group {Group} does not exist", nameof(group));
+            _gid = users.GroupId(Group) ?? throw new Cli.CliError($"group {Group} does not exist");
         }
     }
 

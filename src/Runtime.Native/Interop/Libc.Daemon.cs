@@ -28,6 +28,15 @@ internal static unsafe partial class Libc
         public byte** gr_mem;
     }
 
+    internal const uint STATX_TYPE = 1;
+    internal const int S_IFMT = 0xF000, S_IFSOCK = 0xC000;
+
+    /// <summary>struct statx is 256 bytes on every architecture; stx_mode (u16) is at offset 28.</summary>
+    internal const int StatxSize = 256, StatxModeOffset = 28;
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int statx(int dirfd, string path, int flags, uint mask, byte* buf);
+
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int bind(int fd, sockaddr_un* addr, uint len);
 

@@ -218,6 +218,25 @@ public static unsafe partial class Sys
         }
     }
 
+    /// <summary>
+    /// What is at <paramref name="path"/> (the entry itself, not a symlink's target): null if
+    /// nothing, else true for a unix socket and false for anything else.
+    /// </summary>
+    public static bool? IsSocket(string path)
+    {
+        var buf = stackalloc byte[Libc.StatxSize];
+        if (Libc.statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, buf) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.ENOENT)
+            {
+                return null;
+            }
+            throw new RunaSystemException("statx", path, errno);
+        }
+        return (*(ushort*)(buf + Libc.StatxModeOffset) & Libc.S_IFMT) == Libc.S_IFSOCK;
+    }
+
     public static void Chmod(string path, uint mode) => Check(Libc.chmod(path, mode), "chmod", path);
 
     /// <summary>Changes owner and group of <paramref name="path"/> itself (not a symlink's target); uint.MaxValue keeps one.</summary>
