@@ -2,6 +2,7 @@ using Runa.Runtime.Diagnostics;
 using System.CommandLine;
 using Runa.Host.Cli;
 using Runa.Host.Commands;
+using Runa.Host.Daemon;
 
 namespace Runa.Host;
 
@@ -20,6 +21,7 @@ public static class Program
                      CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), ListCommand.Build(),
                      KillCommand.Build(), DeleteCommand.Build(), SpecCommand.Build(), NotImplementedCommands.Exec(),
                      PsCommand.Build(), EventsCommand.Build(), PauseCommands.Pause(), PauseCommands.Resume(), UpdateCommand.Build(),
+                     DaemonCommand.Build(),
                  })
         {
             root.Subcommands.Add(c);

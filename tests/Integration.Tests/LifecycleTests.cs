@@ -5,10 +5,20 @@ using Xunit;
 
 namespace Runa.IntegrationTests;
 
-/// <summary>The runc-compatible lifecycle with real busybox containers.</summary>
-public sealed class LifecycleTests : IDisposable
+/// <summary>The runc-compatible lifecycle with real busybox containers (embedded; <see cref="DaemonLifecycleTests"/> runs it all again through a daemon).</summary>
+public class LifecycleTests : IDisposable
 {
-    private readonly RunaHost _runa = new();
+    private readonly RunaHost _runa;
+
+    public LifecycleTests()
+        : this(RunaMode.Embedded)
+    {
+    }
+
+    protected LifecycleTests(RunaMode mode)
+    {
+        _runa = new RunaHost(mode);
+    }
 
     public void Dispose() => _runa.Dispose();
 

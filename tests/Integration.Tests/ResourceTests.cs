@@ -86,7 +86,7 @@ public sealed class ResourceTests : IDisposable
         using var _b = bundle;
         var id = _runa.NewId();
         _runa.Run("run", "-d", "-b", bundle.Dir, id).Ok();
-        using var events = _runa.Start(null, "events", "--interval", "30s", id);
+        using var events = _runa.Start("events", "--interval", "30s", id);
         // The first stats line means the subscription (and its OOM watch) is in place.
         events.WaitForOutput("\"type\":\"stats\"");
         File.WriteAllText(Path.Combine(outDir, "go"), "");

@@ -139,7 +139,7 @@ public sealed partial class ContainerActor
             _eventsInit = _runtime.Processes.Attach(_record!.Pid, _record.StartTime);
             if (_eventsInit is null)
             {
-                sender.Tell(new ContainerEventsEnded(_id, "container not running"));
+                sender.Tell(Error(ContainerErrorKind.InvalidState, "container not running"));
                 return;
             }
             _eventsInit.OnExit(_ => self.Tell(EventsInitExited.Instance));
@@ -171,7 +171,7 @@ public sealed partial class ContainerActor
         Timers.Cancel("stats");
         foreach (var s in _subscribers)
         {
-            s.Tell(new ContainerEventsEnded(_id, error));
+            s.Tell(error is null ? new Status.Success(_id) : Error(ContainerErrorKind.Failed, error));
             Context.Unwatch(s);
         }
         _subscribers.Clear();

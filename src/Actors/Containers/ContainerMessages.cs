@@ -122,12 +122,11 @@ public sealed record GetContainerStats(string Id) : ContainerCommand(Id);
 
 /// <summary>
 /// Subscribe the sender to the container's events: a "stats" notice every
-/// <see cref="Interval"/>, an "oom" notice per OOM kill, then <see cref="ContainerEventsEnded"/>
-/// when the container stops (or the subscription cannot go on).
+/// <see cref="Interval"/>, an "oom" notice per OOM kill, then Status.Success when the container
+/// stops, or Status.Failure when the subscription cannot go on (the stream convention of
+/// IRuntimeClient.Stream). The subscription ends, too, when the sender terminates.
 /// </summary>
 public sealed record SubscribeEvents(string Id, TimeSpan Interval) : ContainerCommand(Id);
 
 /// <summary>One line of `runa events`: {"type":"stats"|"oom","id":…,"data":{…}}.</summary>
 public sealed record ContainerEventNotice(string Type, string Id, Runtime.Cgroups.CgroupStats? Data);
-
-public sealed record ContainerEventsEnded(string Id, string? Error);

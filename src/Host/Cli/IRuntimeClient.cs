@@ -11,8 +11,12 @@ public interface IRuntimeClient : IAsyncDisposable
     Task<T> Ask<T>(object message, TimeSpan timeout);
 
     /// <summary>
-    /// Sends a request whose answer is many messages (`runa events`): yields each until the
-    /// actor answering sends a <see cref="Actors.Containers.ContainerEventsEnded"/> (yielded too) or fails.
+    /// Sends a streaming request to the container registry and yields every item it answers
+    /// with, until the source ends the stream. Convention for the actor that serves it: it Tells
+    /// each item (a <typeparamref name="T"/>) to the sender, then <c>Status.Success</c> to end
+    /// or <c>Status.Failure</c> to fail the stream, and watches the sender: when it terminates
+    /// (the consumer stopped, or the client went away) the source stops sending. Breaking out of
+    /// the enumeration or cancelling <paramref name="cancellationToken"/> ends the subscription.
     /// </summary>
-    IAsyncEnumerable<object> Stream(object request, CancellationToken cancellationToken);
+    IAsyncEnumerable<T> Stream<T>(object request, CancellationToken cancellationToken = default);
 }

@@ -50,14 +50,17 @@ public static class ContainerArgs
             }
         }
 
-        public Actors.Containers.CreateContainer Request(ParseResult p, string id, bool keepConsole)
+        public Actors.Containers.CreateContainer Request(CommandContext ctx, string id, bool keepConsole)
         {
+            var p = ctx.Parse;
             if (p.GetValue(PreserveFds) != 0)
             {
                 throw new CliError("--preserve-fds is not supported yet");
             }
-            return new Actors.Containers.CreateContainer(id, p.GetValue(Bundle)!)
+            // Absolute, so that a daemon (another process, another cwd) finds the same bundle.
+            return new Actors.Containers.CreateContainer(id, Path.GetFullPath(p.GetValue(Bundle)!))
             {
+                Stdio = ctx.CallerStdio(),
                 ConsoleSocket = p.GetValue(ConsoleSocket) is { } s ? Path.GetFullPath(s) : null,
                 PidFile = p.GetValue(PidFile) is { } f ? Path.GetFullPath(f) : null,
                 NoPivot = p.GetValue(NoPivot),

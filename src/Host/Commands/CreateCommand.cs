@@ -15,7 +15,7 @@ public static class CreateCommand
         options.AddTo(command);
         command.Handle(async ctx =>
         {
-            var reply = await ctx.Ask<ContainerCreatedReply>(options.Request(ctx.Parse, ctx.Parse.GetValue(id)!, keepConsole: false));
+            var reply = await ctx.Ask<ContainerCreatedReply>(options.Request(ctx, ctx.Parse.GetValue(id)!, keepConsole: false));
             reply.Console?.Dispose();
             return 0;
         });

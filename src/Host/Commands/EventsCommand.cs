@@ -32,18 +32,11 @@ public static class EventsCommand
                 return 0;
             }
             var every = Units.ParseDuration(ctx.Parse.GetValue(interval)!, "--interval");
-            await foreach (var item in ctx.Client.Stream(new SubscribeEvents(name, every), CancellationToken.None))
+            var client = await ctx.ClientAsync();
+            // The stream ends when the container stops; an error (not running, gone) ends it too.
+            await foreach (var notice in client.Stream<ContainerEventNotice>(new SubscribeEvents(name, every)))
             {
-                switch (item)
-                {
-                    case ContainerEventNotice n:
-                        Write(n);
-                        break;
-                    case ContainerEventsEnded { Error: { } error }:
-                        throw new CliError(error);
-                    case ContainerEventsEnded:
-                        return 0;
-                }
+                Write(notice);
             }
             return 0;
         });

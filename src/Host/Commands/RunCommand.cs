@@ -24,7 +24,7 @@ public static class RunCommand
         {
             var name = ctx.Parse.GetValue(id)!;
             var foreground = !ctx.Parse.GetValue(detach);
-            var request = options.Request(ctx.Parse, name, keepConsole: foreground && ctx.Parse.GetValue(options.ConsoleSocket) is null);
+            var request = options.Request(ctx, name, keepConsole: foreground && ctx.Parse.GetValue(options.ConsoleSocket) is null);
             ContainerCreatedReply reply;
             try
             {
@@ -79,7 +79,7 @@ public static class RunCommand
         try
         {
             await StartOrDelete(ctx, id);
-            var exited = await ctx.Client.Ask<ContainerExitedReply>(new WaitContainer(id), Timeout.InfiniteTimeSpan);
+            var exited = await ctx.Ask<ContainerExitedReply>(new WaitContainer(id), Timeout.InfiniteTimeSpan);
             relay?.Drain(TimeSpan.FromSeconds(2));
             if (exited.ExecError is { } error)
             {

@@ -4,28 +4,68 @@ using Xunit;
 
 namespace Runa.IntegrationTests.Harness;
 
+/// <summary>How a test's `runa` commands run.</summary>
+public enum RunaMode
+{
+    /// <summary>Each command hosts the runtime itself (runc-compatible).</summary>
+    Embedded,
+
+    /// <summary>A `runa daemon` per test on the same --root; every command goes to it with --host.</summary>
+    Daemon,
+}
+
 /// <summary>
-/// The `runa` binary built with these tests, run against a fresh --root per test. Disposing
-/// checks that the test left nothing behind — no process of its containers, no cgroup, no
-/// state entry or directory, no mount — and fails the test if it did (after cleaning up).
+/// The `runa` binary built with these tests, run against a fresh --root per test (in daemon
+/// mode, through a daemon of its own). Disposing checks that the test left nothing behind — no
+/// process of its containers, no cgroup, no state entry or directory, no mount, no daemon or
+/// socket — and fails the test if it did (after cleaning up).
 /// </summary>
 public sealed class RunaHost : IDisposable
 {
     private readonly List<string> _ids = [];
     private readonly List<string> _bundles = [];
 
-    public RunaHost()
+    public RunaHost(RunaMode mode = RunaMode.Embedded)
     {
         Root = Path.Combine("/run/runa-test", Guid.NewGuid().ToString("N")[..12]);
+        Mode = mode;
+        if (mode == RunaMode.Daemon)
+        {
+            Daemon = RunaDaemon.Start(Root, SocketPath);
+        }
     }
 
     public string Root { get; }
+
+    public RunaMode Mode { get; }
 
     /// <summary>
     /// The umask runa runs with (octal, e.g. "022"); null keeps the test runner's. An engine calls
     /// runa with its own umask, and runa's results must not depend on it.
     /// </summary>
     public string? Umask { get; set; }
+
+    /// <summary>The daemon of this test (daemon mode), else null.</summary>
+    public RunaDaemon? Daemon { get; private set; }
+
+    /// <summary>Where this test's daemon listens (under /run/runa-test, a short path: unix socket paths have 107 bytes).</summary>
+    public string SocketPath => Root + ".sock";
+
+    /// <summary>Starts (or restarts) this test's daemon.</summary>
+    public RunaDaemon StartDaemon(string[]? args = null, string[]? wrapper = null)
+    {
+        StopDaemon();
+        Daemon = RunaDaemon.Start(Root, SocketPath, args, wrapper);
+        return Daemon;
+    }
+
+    /// <summary>Stops this test's daemon (SIGTERM); commands run embedded until it is started again.</summary>
+    public void StopDaemon()
+    {
+        Daemon?.Stop();
+        Daemon?.Dispose();
+        Daemon = null;
+    }
 
     public static string Binary => Path.Combine(AppContext.BaseDirectory, "runa");
 
@@ -48,15 +88,61 @@ public sealed class RunaHost : IDisposable
 
     public RunaResult RunIn(string workingDirectory, params string[] args) => Run(TimeSpan.FromSeconds(60), workingDirectory, args);
 
-    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args)
+    public RunaResult Run(TimeSpan timeout, string? workingDirectory, params string[] args) => Run([], viaDaemon: true, timeout, workingDirectory, args);
+
+    /// <summary>Runs runa through <paramref name="wrapper"/> (a command that execs it: setpriv, say).</summary>
+    public RunaResult RunAs(string[] wrapper, TimeSpan timeout, string? workingDirectory, params string[] args) =>
+        Run(wrapper, viaDaemon: true, timeout, workingDirectory, args);
+
+    /// <summary>Runs runa in embedded mode on this test's --root, even while a daemon serves it.</summary>
+    public RunaResult RunEmbedded(params string[] args) => Run([], viaDaemon: false, TimeSpan.FromSeconds(60), null, args);
+
+    private RunaResult Run(string[] wrapper, bool viaDaemon, TimeSpan timeout, string? workingDirectory, string[] args)
     {
-        using var running = Start(workingDirectory, args);
+        using var running = Start(wrapper, viaDaemon, workingDirectory, args);
         return running.Wait(timeout);
     }
 
-    /// <summary>Starts runa without waiting: for commands that stream (events) or block (run).</summary>
-    public RunningRuna Start(string? workingDirectory, params string[] args) =>
-        new(Binary, Root, workingDirectory ?? AppContext.BaseDirectory, args, Umask);
+    /// <summary>Starts runa (through the daemon in daemon mode) without waiting: to signal it, say.</summary>
+    public RunningRuna Start(params string[] args) => Start([], viaDaemon: true, null, args);
+
+    /// <summary>Starts runa in embedded mode without waiting.</summary>
+    public RunningRuna StartEmbedded(params string[] args) => Start([], viaDaemon: false, null, args);
+
+    private RunningRuna Start(string[] wrapper, bool viaDaemon, string? workingDirectory, string[] args)
+    {
+        // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
+        // caller's, by design), so a pipe would not reach EOF while the container lives.
+        var output = Directory.CreateTempSubdirectory("runa-out-");
+        var stdout = Path.Combine(output.FullName, "stdout");
+        var stderr = Path.Combine(output.FullName, "stderr");
+        // Exist before the shell's redirections do, so a waiter can read them at once.
+        File.WriteAllText(stdout, "");
+        File.WriteAllText(stderr, "");
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+            Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add((Umask is { } umask ? $"umask {umask} && " : "") + "exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+        foreach (var a in wrapper.Append(Binary))
+        {
+            psi.ArgumentList.Add(a); // the first is the shell's $0: what it execs
+        }
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(Root);
+        if (Daemon is not null && viaDaemon)
+        {
+            psi.ArgumentList.Add("--host");
+            psi.ArgumentList.Add(Daemon.Address);
+        }
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return new RunningRuna(Process.Start(psi)!, output, args);
+    }
 
     public JsonElement State(string id) => JsonDocument.Parse(Run("state", id).Ok().Stdout).RootElement;
 
@@ -76,6 +162,14 @@ public sealed class RunaHost : IDisposable
             leaks.AddRange(Leftovers.Of(id, Root));
         }
         leaks.AddRange(Leftovers.Mounts(_bundles));
+        try
+        {
+            StopDaemon();
+        }
+        catch (Exception e) when (e is Xunit.Sdk.XunitException)
+        {
+            leaks.Add(e.Message);
+        }
         Leftovers.Clean(_ids);
         try
         {
