@@ -7,11 +7,25 @@ using Xunit;
 namespace Runa.IntegrationTests;
 
 /// <summary>Cgroup limits, OOM supervision, pause/resume, update, ps and events on real containers (cgroup v1 here).</summary>
-public sealed class ResourceTests : IDisposable
+public class ResourceTests : IDisposable
 {
-    private readonly RunaHost _runa = new();
+    private readonly RunaHost _runa;
 
-    public void Dispose() => _runa.Dispose();
+    public ResourceTests()
+        : this(RunaMode.Embedded)
+    {
+    }
+
+    protected ResourceTests(RunaMode mode)
+    {
+        _runa = new RunaHost(mode);
+    }
+
+    public void Dispose()
+    {
+        _runa.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>A bundle whose container can write to /out, a directory the test reads on the host.</summary>
     private (BusyboxBundle Bundle, string Out) Bundle(string script, Action<LinuxResources>? resources = null)

@@ -11,8 +11,14 @@ namespace Runa.Actors.Containers;
 /// reply or a Status.Failure with a <see cref="CgroupOperationException"/> naming the operation; expected failures do not restart it.
 /// After start, <see cref="WatchOom"/> turns OOM kills into <see cref="OomKilled"/> for the parent.
 /// </summary>
-public sealed class CgroupManagerActor : ReceiveActor
+public sealed class CgroupManagerActor : ReceiveActor, IWithTimers
 {
+    // v1 signals the eventfd when the cgroup enters OOM, before the victim is killed and counted:
+    // a signal without a new kill is re-checked a few times, briefly, until the count moves.
+    private const int OomRechecks = 25;
+    private static readonly TimeSpan s_oomRecheckInterval = TimeSpan.FromMilliseconds(20);
+    private int _oomRechecksLeft;
+
     private readonly ICgroupManager _manager;
     private IOomNotifier? _oom;
     private IDisposable? _oomWatch;
@@ -70,7 +76,8 @@ public sealed class CgroupManagerActor : ReceiveActor
             }
         });
         Receive<WatchOom>(_ => StartOomWatch());
-        Receive<OomReadable>(_ => CheckOom());
+        Receive<OomReadable>(_ => CheckOom(recheck: false));
+        Receive<OomRecheck>(_ => CheckOom(recheck: true));
     }
 
     private void Try(string operation, Func<object> action)
@@ -104,7 +111,9 @@ public sealed class CgroupManagerActor : ReceiveActor
         _oomWatch = EpollLoop.Shared.Watch(_oom.Fd, () => self.Tell(OomReadable.Instance));
     }
 
-    private void CheckOom()
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void CheckOom(bool recheck)
     {
         if (_oom is null)
         {
@@ -113,7 +122,18 @@ public sealed class CgroupManagerActor : ReceiveActor
         var check = _oom.Check();
         if (check.NewKills > 0)
         {
+            Timers.Cancel("oom-recheck");
+            _oomRechecksLeft = 0;
             Context.Parent.Tell(new OomKilled(check.NewKills));
+        }
+        else if (check.Signalled && !recheck)
+        {
+            _oomRechecksLeft = OomRechecks;
+            Timers.StartPeriodicTimer("oom-recheck", OomRecheck.Instance, s_oomRecheckInterval);
+        }
+        else if (recheck && --_oomRechecksLeft <= 0)
+        {
+            Timers.Cancel("oom-recheck");
         }
         if (!_manager.Exists())
         {
@@ -123,6 +143,7 @@ public sealed class CgroupManagerActor : ReceiveActor
 
     private void StopOomWatch()
     {
+        Timers.Cancel("oom-recheck");
         _oomWatch?.Dispose();
         _oomWatch = null;
         _oom?.Dispose();
@@ -134,6 +155,11 @@ public sealed class CgroupManagerActor : ReceiveActor
     private sealed record OomReadable
     {
         public static OomReadable Instance { get; } = new();
+    }
+
+    private sealed record OomRecheck
+    {
+        public static OomRecheck Instance { get; } = new();
     }
 }
 
