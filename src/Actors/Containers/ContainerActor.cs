@@ -18,6 +18,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     private readonly string _id;
     private readonly ContainerRuntime _runtime;
     private readonly List<IActorRef> _waiters = [];
+    private readonly List<IActorRef> _recoveryWaiters = [];
     private ContainerRecord? _record;
     private IActorRef? _cgroup;
     private IActorRef? _init;
@@ -53,10 +54,19 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<Recovered>(m =>
         {
             _record = m.Record;
+            if (_runtime.Settings.WatchExits && _record is { CreateCompleted: false } && StatusNow() == OciStatus.Stopped)
+            {
+                // A create its (dead) host left half done: clean it before anything else is served.
+                Become(CleaningUp);
+                Self.Tell(CleanAbandonedCreate.Instance);
+                return;
+            }
             Become(Ready);
             AfterRecovery();
+            RecoveryDone();
             Stash.UnstashAll();
         });
+        Receive<AwaitRecovery>(_ => _recoveryWaiters.Add(Sender));
         Receive<RecoveryFailed>(m =>
         {
             Become(() => ReceiveAny(_ => Sender.Tell(new Status.Failure(
@@ -101,7 +111,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
                 Applied(m.Exited);
             }
         });
-        ReceiveAsync<CleanAbandonedCreate>(_ => CleanAbandonedCreateAsync());
+        Receive<AwaitRecovery>(_ => Sender.Tell(new ContainerRecovered(_id)));
         Receive<Stage0Exited>(_ => { });
         ResourceCommands();
         Receive<Terminated>(m =>
@@ -176,11 +186,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         var status = StatusNow();
         if (!_record.CreateCompleted)
         {
-            if (status == OciStatus.Stopped)
-            {
-                Self.Tell(CleanAbandonedCreate.Instance);
-            }
-            return;
+            return; // being created by a live process elsewhere (a dead creator's is cleaned first)
         }
         if (status == OciStatus.Stopped)
         {
@@ -198,29 +204,46 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         }
     }
 
+    private void CleaningUp()
+    {
+        ReceiveAsync<CleanAbandonedCreate>(async _ =>
+        {
+            await CleanAbandonedCreateAsync();
+            Become(Ready);
+            RecoveryDone();
+            Stash.UnstashAll();
+        });
+        Receive<AwaitRecovery>(_ => _recoveryWaiters.Add(Sender));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void RecoveryDone()
+    {
+        foreach (var w in _recoveryWaiters)
+        {
+            w.Tell(new ContainerRecovered(_id));
+        }
+        _recoveryWaiters.Clear();
+    }
+
     /// <summary>A create whose host died midway: its runa-init exits on its own (EOF), its cgroup and state must go.</summary>
     private async Task CleanAbandonedCreateAsync()
     {
-        await RefreshAsync();
-        if (_record is null || _record.CreateCompleted || StatusNow() != OciStatus.Stopped)
-        {
-            return;
-        }
         var log = Context.GetLogger();
         log.Warning($"container {_id}: its create was interrupted (the creating process died); removing what it left");
         try
         {
+            // Destroying the cgroup also kills a runa-init still inside it and waits until it is empty.
             if (CgroupActor() is { } cgroup)
             {
                 await cgroup.Ask<CgroupDestroyed>(new DestroyCgroup(), _runtime.Settings.KillTimeout + TimeSpan.FromSeconds(5));
             }
-            if (Directory.Exists(_record.StateDir))
+            if (Directory.Exists(_record!.StateDir))
             {
                 Directory.Delete(_record.StateDir, recursive: true);
             }
             await _runtime.Journal.DeleteAsync(PersistenceId);
             _record = null;
-            Context.Stop(Self);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -41,6 +41,11 @@ public sealed record RecoverContainers;
 
 public sealed record ContainersRecovered(int Count);
 
+/// <summary>Reply <see cref="ContainerRecovered"/> once this container's recovery (its cleanup included) is complete.</summary>
+public sealed record AwaitRecovery;
+
+public sealed record ContainerRecovered(string Id);
+
 /// <summary>Reply to a create: the state, and the pty master when <see cref="CreateContainer.KeepConsole"/> was set.</summary>
 public sealed record ContainerCreatedReply(ContainerStateView State, SafeFd? Console);
 

@@ -58,16 +58,27 @@ public sealed class ContainerRegistry : ReceiveActor
     private async Task RecoverAsync()
     {
         var sender = Sender;
-        var count = 0;
+        var pending = new List<Task<ContainerRecovered>>();
         foreach (var pid in await _runtime.Journal.PersistenceIdsAsync())
         {
             if (ContainerRecord.IdOf(pid) is { } id && ContainerIds.Problem(id) is null)
             {
-                ContainerOf(id);
-                count++;
+                pending.Add(ContainerOf(id).Ask<ContainerRecovered>(new AwaitRecovery(), _runtime.Settings.KillTimeout * 3));
             }
         }
-        sender.Tell(new ContainersRecovered(count));
+        // Done means done: live containers watched again, interrupted creates cleaned.
+        try
+        {
+            await Task.WhenAll(pending);
+            sender.Tell(new ContainersRecovered(pending.Count));
+        }
+        catch (Exception e)
+        {
+            // A host must not start serving with containers it could not account for.
+            var failed = pending.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException().Message).Distinct().Take(3);
+            sender.Tell(new Status.Failure(new ContainerException(ContainerErrorKind.Failed,
+                $"cannot recover the containers in {_runtime.Journal.Location}: {string.Join("; ", failed.DefaultIfEmpty(e.Message))}", e)));
+        }
     }
 
     /// <summary>States straight from the journal plus the kernel, without waking an actor per container.</summary>

@@ -56,6 +56,11 @@ public static class Leftovers
             string cgroup;
             try
             {
+                // A zombie holds nothing and its parent (init, here) collects it when it gets to it.
+                if (File.ReadAllText(Path.Combine(dir, "stat")).Split(')').Last().TrimStart().StartsWith('Z'))
+                {
+                    continue;
+                }
                 cgroup = File.ReadAllText(Path.Combine(dir, "cgroup"));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

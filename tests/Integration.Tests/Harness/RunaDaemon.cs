@@ -147,6 +147,26 @@ public sealed class RunaDaemon : IDisposable
         Assert.False(File.Exists(Socket), $"the daemon left its socket {Socket} behind");
     }
 
+    /// <summary>SIGKILL, as a crash or an OOM kill would end it: no shutdown of any kind.</summary>
+    public void Kill9(int timeoutMs = 30_000)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        Sys.Kill(_process.Id, 9);
+        Assert.True(_process.WaitForExit(timeoutMs), "the daemon survived SIGKILL");
+        _process.WaitForExit();
+    }
+
+    /// <summary>What the daemon process holds now: resident memory, threads, open fds (from /proc).</summary>
+    public (long RssKiB, int Threads, int Fds) Usage()
+    {
+        var status = File.ReadAllLines($"/proc/{Pid}/status");
+        long Field(string name) => long.Parse(status.First(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0]);
+        return (Field("VmRSS"), (int)Field("Threads"), Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length);
+    }
+
     public void Dispose()
     {
         try
