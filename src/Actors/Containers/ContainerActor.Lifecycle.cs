@@ -153,15 +153,18 @@ public sealed partial class ContainerActor
                 // A created container is killed without --force, as runc does: it never ran anything.
                 await KillAndWait();
             }
+            Runtime.Diagnostics.Trace.Mark("delete: killed");
             if (CgroupActor() is { } cgroup)
             {
                 await cgroup.Ask<CgroupDestroyed>(new DestroyCgroup(), _runtime.Settings.KillTimeout + TimeSpan.FromSeconds(5));
             }
+            Runtime.Diagnostics.Trace.Mark("delete: cgroup destroyed");
             if (Directory.Exists(_record.StateDir))
             {
                 Directory.Delete(_record.StateDir, recursive: true);
             }
             await _runtime.Journal.DeleteAsync(PersistenceId);
+            Runtime.Diagnostics.Trace.Mark("delete: journal deleted");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
