@@ -47,6 +47,8 @@ public abstract class ContainerScenario : TestKit
         };
     }
 
+    protected ITestOutputHelper Output => _output;
+
     protected string Root { get; }
 
     protected FakeProcessTable Processes { get; }

@@ -201,12 +201,26 @@ public sealed class FakeInit
     /// <summary>The happy path up to READY; then the init just waits (never takes the start).</summary>
     public static void UpToReady(FakeInit f)
     {
+        ThroughPlan(f);
+        f.SendReady();
+    }
+
+    /// <summary>Bootstrap read, init cloned, PID sent, stage 0 exited 0: what follows is the init's.</summary>
+    public static FakeProcess ThroughPid(FakeInit f)
+    {
         f.ReadBootstrap();
         var init = f.SpawnInit();
         f.SendPid(init.Pid);
         f.Stage0.Exit(ExitStatus.Exited(0));
+        return init;
+    }
+
+    /// <summary>Up to the plan received by the init (nothing answered yet).</summary>
+    public static FakeProcess ThroughPlan(FakeInit f)
+    {
+        var init = ThroughPid(f);
         f.ReadPlan();
-        f.SendReady();
+        return init;
     }
 
     public void Mark(string mark) => _marks.Enqueue(mark);
@@ -342,6 +356,9 @@ public sealed class FakeInit
         CloseLog();
         ShutSync();
     }
+
+    /// <summary>A broken runa-init closes its end of the sync socket but lives on: the host sees EOF.</summary>
+    public void CloseSync() => ShutSync();
 
     /// <summary>Never answers again: waits until killed.</summary>
     public void Hang()
