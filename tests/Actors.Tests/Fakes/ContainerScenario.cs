@@ -148,6 +148,14 @@ public abstract class ContainerScenario : TestKit
         return t.Result;
     }
 
+    /// <summary>The name of some container actor alive under <c>/user/&lt;registry&gt;</c>, or null if there is none.</summary>
+    protected string? AnyContainerActor(string registry = "containers")
+    {
+        var t = Sys.ActorSelection($"/user/{registry}/*").ResolveOne(Long);
+        Assert.True(t.ContinueWith(_ => { }, TaskScheduler.Default).Wait(Long), "resolving the selection hung");
+        return t.IsCompletedSuccessfully ? t.Result.Path.Name : null;
+    }
+
     /// <summary>A probe that receives every log event of the system.</summary>
     protected TestProbe LogProbe()
     {
