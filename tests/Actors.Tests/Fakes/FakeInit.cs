@@ -199,10 +199,11 @@ public sealed class FakeInit
     }
 
     /// <summary>The happy path up to READY; then the init just waits (never takes the start).</summary>
-    public static void UpToReady(FakeInit f)
+    public static FakeProcess UpToReady(FakeInit f)
     {
-        ThroughPlan(f);
+        var init = ThroughPlan(f);
         f.SendReady();
+        return init;
     }
 
     /// <summary>Bootstrap read, init cloned, PID sent, stage 0 exited 0: what follows is the init's.</summary>
