@@ -156,6 +156,14 @@ public abstract class ContainerScenario : TestKit
         return t.IsCompletedSuccessfully ? t.Result.Path.Name : null;
     }
 
+    /// <summary>The live actor at <paramref name="path"/> (e.g. "/user/containers/c1/log").</summary>
+    protected IActorRef Resolve(string path)
+    {
+        var t = Sys.ActorSelection(path).ResolveOne(Long);
+        Assert.True(t.ContinueWith(_ => { }, TaskScheduler.Default).Wait(Long), "resolving the selection hung");
+        return t.IsCompletedSuccessfully ? t.Result : throw new XunitException($"no actor at {path}");
+    }
+
     /// <summary>A probe that receives every log event of the system.</summary>
     protected TestProbe LogProbe()
     {
