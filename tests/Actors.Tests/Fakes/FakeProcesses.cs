@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Runa.Runtime.Interop;
+using Runa.Runtime.Io;
 using Runa.Runtime.Launch;
 
 namespace Runa.Actors.Tests.Fakes;
@@ -7,16 +8,17 @@ namespace Runa.Actors.Tests.Fakes;
 /// <summary>
 /// A process that exists only in a <see cref="FakeProcessTable"/>: it "runs" until
 /// <see cref="Exit"/> or a signal whose <see cref="OnSignal"/> reaction is an exit. Like the kernel,
-/// it first closes its fds (<see cref="Dying"/>) and then reports the exit to every handle's
-/// OnExit callback.
+/// it first closes its fds (<see cref="Dying"/>) and then turns its exit fd readable; handles see
+/// the exit on the shared epoll loop, as pidfds are (so the exit is ordered after everything the
+/// process wrote before it, as it is for real).
 /// </summary>
 public sealed class FakeProcess
 {
     private readonly Lock _gate = new();
     private readonly List<int> _signals = [];
-    private readonly List<(FakeProcessHandle Handle, Action<ExitStatus?> Callback)> _callbacks = [];
     private readonly TaskCompletionSource<ExitStatus> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ExitStatus? _status;
+    private int _listeners;
 
     public FakeProcess(int pid, ulong startTime, string name)
     {
@@ -77,17 +79,11 @@ public sealed class FakeProcess
     /// <summary>Completes when the process exits.</summary>
     public Task<ExitStatus> Exited => _exited.Task;
 
-    /// <summary>How many handles still listen for the exit.</summary>
-    public int ExitListeners
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _callbacks.Count;
-            }
-        }
-    }
+    /// <summary>How many handles still wait for the exit (not yet told, not disposed).</summary>
+    public int ExitListeners => Volatile.Read(ref _listeners);
+
+    /// <summary>Exit fds of the handles watching (each handle has its own, as each pidfd is its own fd).</summary>
+    private readonly List<SafeFd> _exitFds = [];
 
     /// <summary>runa-init before exec: SIGKILL kills; the fatal signals it handles make it _exit(128 + sig); the rest is ignored.</summary>
     public static ExitStatus? RunaInitSignals(int signal) => signal switch
@@ -107,10 +103,9 @@ public sealed class FakeProcess
     /// <summary>A process stuck in the kernel (D state): even SIGKILL does nothing for now.</summary>
     public static ExitStatus? Unkillable(int signal) => null;
 
-    /// <summary>The process exits (idempotent): fds close, then every OnExit callback runs.</summary>
+    /// <summary>The process exits (idempotent): its fds close, then its exit turns observable.</summary>
     public void Exit(ExitStatus status)
     {
-        List<Action<ExitStatus?>> callbacks;
         lock (_gate)
         {
             if (_status is not null)
@@ -118,14 +113,43 @@ public sealed class FakeProcess
                 return;
             }
             _status = status;
-            callbacks = [.. _callbacks.Select(c => c.Callback)];
-            _callbacks.Clear();
         }
         Dying?.Invoke(this);
         _exited.TrySetResult(status);
-        foreach (var c in callbacks)
+        lock (_gate)
         {
-            c(status);
+            foreach (var fd in _exitFds)
+            {
+                Signal(fd);
+            }
+        }
+    }
+
+    private static void Signal(SafeFd eventFd)
+    {
+        Span<byte> one = stackalloc byte[8];
+        one[0] = 1;
+        Sys.WriteAll(eventFd, one, "fake process exit fd");
+    }
+
+    /// <summary>Makes <paramref name="eventFd"/> readable when the process exits (at once if it has).</summary>
+    internal void Subscribe(SafeFd eventFd)
+    {
+        lock (_gate)
+        {
+            _exitFds.Add(eventFd);
+            if (_status is not null)
+            {
+                Signal(eventFd);
+            }
+        }
+    }
+
+    internal void Unsubscribe(SafeFd eventFd)
+    {
+        lock (_gate)
+        {
+            _exitFds.Remove(eventFd);
         }
     }
 
@@ -156,36 +180,20 @@ public sealed class FakeProcess
         return true;
     }
 
-    internal void AddCallback(FakeProcessHandle handle, Action<ExitStatus?> callback)
-    {
-        ExitStatus? status;
-        lock (_gate)
-        {
-            status = _status;
-            if (status is null)
-            {
-                _callbacks.Add((handle, callback));
-                return;
-            }
-        }
-        callback(status);
-    }
-
-    internal void RemoveCallbacks(FakeProcessHandle handle)
-    {
-        lock (_gate)
-        {
-            _callbacks.RemoveAll(c => ReferenceEquals(c.Handle, handle));
-        }
-    }
+    internal void AddListener(int delta) => Interlocked.Add(ref _listeners, delta);
 
     public override string ToString() => $"{Name} (pid {Pid})";
 }
 
-/// <summary>A handle on a <see cref="FakeProcess"/>: like a pidfd, useless once disposed.</summary>
+/// <summary>A handle on a <see cref="FakeProcess"/>: like a pidfd (see PidfdProcess), useless once disposed.</summary>
 public sealed class FakeProcessHandle(FakeProcess process, bool reap) : IProcessHandle
 {
-    private volatile bool _disposed;
+    private readonly Lock _gate = new();
+    private Action<ExitStatus?>? _onExit;
+    private SafeFd? _exitFd;
+    private IDisposable? _watch;
+    private bool _told;
+    private bool _disposed;
 
     public FakeProcess Process { get; } = process;
 
@@ -193,20 +201,91 @@ public sealed class FakeProcessHandle(FakeProcess process, bool reap) : IProcess
 
     public int Pid => Process.Pid;
 
-    public bool Signal(int signal) => !_disposed && Process.Signal(signal);
+    public bool Signal(int signal)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+        }
+        return Process.Signal(signal);
+    }
 
     public void OnExit(Action<ExitStatus?> onExit)
     {
-        if (!_disposed)
+        lock (_gate)
         {
-            Process.AddCallback(this, onExit);
+            if (_disposed)
+            {
+                return;
+            }
+            if (!_told)
+            {
+                if (_onExit is null)
+                {
+                    Process.AddListener(1);
+                }
+                _onExit += onExit;
+                if (_exitFd is null)
+                {
+                    _exitFd = Sys.EventFd();
+                    _watch = EpollLoop.Shared.Watch(_exitFd, Exited);
+                    Process.Subscribe(_exitFd);
+                }
+                return;
+            }
         }
+        onExit(Process.ExitStatus);
+    }
+
+    private void Exited()
+    {
+        Action<ExitStatus?>? callbacks;
+        lock (_gate)
+        {
+            if (_told || _disposed || !Process.HasExited)
+            {
+                return;
+            }
+            _told = true;
+            callbacks = _onExit;
+            _onExit = null;
+            ReleaseFd();
+            Process.AddListener(-1);
+        }
+        callbacks?.Invoke(Process.ExitStatus);
     }
 
     public void Dispose()
     {
-        _disposed = true;
-        Process.RemoveCallbacks(this);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            ReleaseFd();
+            if (_onExit is not null && !_told)
+            {
+                Process.AddListener(-1);
+            }
+            _onExit = null;
+        }
+    }
+
+    private void ReleaseFd()
+    {
+        if (_exitFd is not null)
+        {
+            Process.Unsubscribe(_exitFd);
+            _watch?.Dispose();
+            _watch = null;
+            _exitFd.Dispose();
+            _exitFd = null;
+        }
     }
 }
 
@@ -269,4 +348,6 @@ public sealed class FakeProcessTable : IProcessTable
 
     public ulong? StartTime(int pid) =>
         _processes.TryGetValue(pid, out var p) && !p.HasExited ? p.StartTime : null;
+
+
 }
