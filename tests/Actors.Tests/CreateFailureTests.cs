@@ -300,6 +300,39 @@ public sealed class CreateFailureTests(ITestOutputHelper output) : ContainerScen
     }
 
     [Fact]
+    public void An_init_that_reports_an_error_but_lingers_is_killed()
+    {
+        Launcher.Script = f =>
+        {
+            FakeInit.ThroughPlan(f);
+            f.SendError(f.PlanIndexOf(PlanOp.SetRlimit), Errno.EPERM, "setrlimit RLIMIT_NOFILE");
+            f.Hang();
+        };
+        Create("c1", Bundle());
+        var e = ExpectError(ContainerErrorKind.Failed);
+        Assert.Equal($"set RLIMIT_NOFILE to soft 1024, hard 1024 (process.rlimits): setrlimit RLIMIT_NOFILE: {Describe(Errno.EPERM)}", e.Message);
+        AssertCleanFailure("c1");
+        var init = Launcher.Of("c1")!.Init!;
+        Assert.Equal([9], init.Signals);
+        Assert.False(init.KilledByCgroup);
+    }
+
+    [Fact]
+    public void A_stage0_that_reports_an_error_but_lingers_is_killed()
+    {
+        Launcher.Script = f =>
+        {
+            f.ReadBootstrap();
+            f.SendError(-1, Errno.EINVAL, "write the uid map");
+            f.Hang();
+        };
+        Create("c1", Bundle());
+        Assert.Equal($"runa-init: write the uid map: {Describe(Errno.EINVAL)}", ExpectError(ContainerErrorKind.Failed).Message);
+        AssertCleanFailure("c1");
+        Assert.Equal([9], Launcher.Of("c1")!.Stage0.Signals);
+    }
+
+    [Fact]
     public void An_error_without_errno_is_shown_without_one()
     {
         Launcher.Script = f =>

@@ -138,6 +138,51 @@ public sealed class CreateTests(ITestOutputHelper output) : ContainerScenario(ou
     }
 
     [Fact]
+    public void A_container_being_created_is_listed_as_creating_and_its_commands_wait()
+    {
+        using var go = new ManualResetEventSlim();
+        Launcher.Script = f =>
+        {
+            FakeInit.ThroughPlan(f);
+            go.Wait();
+            f.SendReady();
+        };
+        Create("c1", Bundle());
+        AwaitCondition(() => Launcher.Of("c1")?.Plan is not null, Long);
+
+        // The list reads the journal (the creating process, us, is alive): no actor is asked.
+        var listed = Ask<ContainerList>(new ListContainers()).Containers.Single();
+        Assert.Equal("creating", listed.Status);
+        Registry.Tell(new DeleteContainer("c1", Force: true));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        go.Set();
+        ExpectCreated();
+        ExpectMsg<Done>(Long);
+        Assert.Equal([9], Launcher.Of("c1")!.Init!.Signals);
+        Assert.Empty(JournalIds());
+    }
+
+    [Fact]
+    public void A_create_whose_creating_process_died_is_listed_as_stopped()
+    {
+        using var go = new ManualResetEventSlim();
+        Launcher.Script = f =>
+        {
+            FakeInit.ThroughPlan(f);
+            go.Wait();
+            f.SendReady();
+        };
+        Create("c1", Bundle());
+        AwaitCondition(() => Launcher.Of("c1")?.Plan is not null, Long);
+        // As if the `runa create` that journaled it had crashed: its pid no longer runs.
+        Creator.Exit(ExitStatus.Killed(9));
+        Assert.Equal("stopped", Ask<ContainerList>(new ListContainers()).Containers.Single().Status);
+        go.Set();
+        ExpectCreated();
+    }
+
+    [Fact]
     public void State_of_an_unknown_container_is_not_found()
     {
         Registry.Tell(new GetContainerState("nope"));

@@ -131,6 +131,28 @@ public sealed class RegistryTests(ITestOutputHelper output) : ContainerScenario(
         Assert.True(File.Exists(Fifo(id)));
     }
 
+    /// <summary>
+    /// ContainerIds accepts up to 1024 characters, but the state directory &lt;root&gt;/&lt;id&gt;
+    /// is one file name (NAME_MAX 255 bytes). An id the registry accepts must be creatable (or be
+    /// refused as InvalidInput up front, not fail as Failed after it was journaled).
+    /// </summary>
+    [Fact]
+    public void The_longest_valid_id_can_be_created()
+    {
+        var id = new string('a', 1024);
+        Assert.Null(ContainerIds.Problem(id));
+        Create(id, Bundle());
+        var m = ExpectMsg<object>(Long);
+        if (m is Status.Failure { Cause: ContainerException e })
+        {
+            Assert.True(e.Kind == ContainerErrorKind.InvalidInput, $"a valid id failed as {e.Kind}: {e.Message[..Math.Min(120, e.Message.Length)]}...");
+        }
+        else
+        {
+            Assert.Equal(id, Assert.IsType<ContainerCreatedReply>(m).State.Id);
+        }
+    }
+
     [Fact]
     public void Commands_for_an_unknown_container_are_NotFound()
     {
