@@ -160,6 +160,27 @@ public sealed class LifecycleTests(ITestOutputHelper output) : ContainerScenario
         Assert.Equal("container not running", ExpectError(ContainerErrorKind.InvalidState).Message);
     }
 
+    /// <summary>The init died and its pid went to another process: pid + start time tell them apart.</summary>
+    [Fact]
+    public void A_reused_pid_is_not_mistaken_for_the_init()
+    {
+        CreateOk("c1");
+        var init = Launcher.Of("c1")!.Init!;
+        init.Exit(ExitStatus.Killed(9));
+        var impostor = Processes.AddRunning(init.Pid, "someone else");
+
+        Assert.Equal("stopped", State("c1").Status);
+        Registry.Tell(new KillContainer("c1", 9));
+        Assert.Equal("container not running", ExpectError(ContainerErrorKind.InvalidState).Message);
+        Registry.Tell(new StartContainer("c1"));
+        ExpectError(ContainerErrorKind.InvalidState);
+        Ask<Done>(new DeleteContainer("c1"));
+
+        Assert.Empty(impostor.Signals);
+        Assert.False(impostor.HasExited);
+        Assert.DoesNotContain(Processes.Attaches, a => a.Pid == init.Pid && a.StartTime == impostor.StartTime);
+    }
+
     /// <summary>kill --all asks the cgroup for its processes (the signals themselves go to kill(2), which has no seam).</summary>
     [Fact]
     public void Kill_all_lists_the_processes_of_the_cgroup()
