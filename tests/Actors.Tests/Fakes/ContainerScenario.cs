@@ -25,6 +25,7 @@ public abstract class ContainerScenario : TestKit
     private readonly List<IJournal> _journals = [];
     private readonly ITestOutputHelper _output;
     private SqliteJournal? _journal;
+    private FaultyJournal? _faults;
     private ContainerRuntime? _runtime;
     private IActorRef? _registry;
 
@@ -64,7 +65,10 @@ public abstract class ContainerScenario : TestKit
 
     protected SqliteJournal Journal => _journal ??= Track(SqliteJournal.Open(Settings.JournalPath));
 
-    protected ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(Settings, Launcher, Processes, Cgroups, Journal);
+    /// <summary>The journal the actors use: the real one, with faults on demand.</summary>
+    protected FaultyJournal Faults => _faults ??= new FaultyJournal(Journal);
+
+    protected ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(Settings, Launcher, Processes, Cgroups, Faults);
 
     /// <summary>/user/containers.</summary>
     protected IActorRef Registry => _registry ??= Sys.ActorOf(ContainerRegistry.Props(Runtime), "containers");
