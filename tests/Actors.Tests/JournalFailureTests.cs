@@ -39,7 +39,11 @@ public sealed class JournalFailureTests(ITestOutputHelper output) : ContainerSce
     public void A_failing_delete_of_the_record_after_a_failed_create_still_replies()
     {
         Faults.DeleteFault = _ => new IOException("database is locked");
-        Launcher.Script = f => f.Bail(-1, Runa.Runtime.Interop.Errno.EPERM, "nope");
+        Launcher.Script = f =>
+        {
+            f.ReadBootstrap();
+            f.Bail(-1, Runa.Runtime.Interop.Errno.EPERM, "nope");
+        };
         Create("c1", Bundle());
         Assert.Equal($"runa-init: nope: {Runa.Runtime.Interop.Errno.Describe(1)} (EPERM)", ExpectError(ContainerErrorKind.Failed).Message);
         ExpectSenderStops();
