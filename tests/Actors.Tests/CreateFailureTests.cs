@@ -212,7 +212,7 @@ public sealed class CreateFailureTests(ITestOutputHelper output) : ContainerScen
                 .Select(m => Assert.IsType<ContainerException>(Assert.IsType<Runa.Kernel.Status.Failure>(m).Cause).Message)
                 .ToList();
             var wrong = messages.Where(m => m != $"runa-init: close inherited fds: {Describe(Errno.EBADF)}").ToList();
-            Assert.True(wrong.Count == 0, $"round {round}: {wrong.Count} of {Creates} creates lost the init's error: {wrong[0]}");
+            Assert.True(wrong.Count == 0, $"round {round}: {wrong.Count} of {Creates} creates lost the init's error: {wrong.FirstOrDefault()}");
             foreach (var id in ids)
             {
                 AssertNoTraces(id);

@@ -367,7 +367,7 @@ public sealed class LifecycleTests(ITestOutputHelper output) : ContainerScenario
         var cg = Cgroups.Of("c1")!;
         AwaitCondition(() => cg.OomNotifier is not null, Long);
         cg.OomNotifier!.Fire(2);
-        logs.FishForMessage<LogEvent>(e => e.Level == LogLevel.Warning && e.Message == "container c1: 2 process(es) OOM-killed", Long);
+        logs.FishForMessage<LogEvent>(e => e.Level == LogLevel.Info && e.Message == "container c1: 2 process(es) OOM-killed", Long);
         Assert.Equal("running", State("c1").Status);
     }
 

@@ -95,7 +95,7 @@ public class ResourceTests : IDisposable
     {
         Integration.Require();
         // dd allocates a 64 MiB buffer in a 32 MiB cgroup; it starts once the test watches events.
-        var (bundle, outDir) = Bundle("while [ ! -e /out/go ]; do sleep 0.05; done; dd if=/dev/zero of=/dev/null bs=64M count=1; echo $? > /out/dd; exec sleep 300",
+        var (bundle, outDir) = Bundle("while [ ! -e /out/go ]; do sleep 0.05; done; dd if=/dev/zero of=/dev/null bs=64M count=1; echo $? > /out/dd.tmp; mv /out/dd.tmp /out/dd; exec sleep 300",
             r => r.Memory = new MemoryResources { Limit = 32 << 20, Swap = 32 << 20 });
         using var _b = bundle;
         var id = _runa.NewId();

@@ -44,7 +44,7 @@ public sealed partial class ContainerActor
         catch (SpecException e)
         {
             Sender.Tell(Error(ContainerErrorKind.InvalidInput, e.Message));
-            Context.Stop(Self);
+            Passivate();
             return;
         }
 
@@ -93,8 +93,14 @@ public sealed partial class ContainerActor
         Receive<CreatedJournaled>(_ => Step("finish the create", Finish));
         Receive<CreateTimedOut>(_ => Fail(new ContainerException(ContainerErrorKind.Failed,
             $"timed out after {_runtime.Settings.CreateTimeout.TotalSeconds:0.#}s waiting for the container init (at: {_create!.Stage})")));
-        Receive<Status.Failure>(m => Fail(m.Cause as ContainerException
-            ?? new ContainerException(ContainerErrorKind.Failed, m.Cause.Message, m.Cause)));
+        Receive<Status.Failure>(m => Fail(m.Cause switch
+        {
+            ContainerException e => e,
+            // The cgroup refused the resources before writing anything: the config is at fault.
+            CgroupOperationException { InnerException: InvalidCgroupConfigException invalid } =>
+                new ContainerException(ContainerErrorKind.InvalidInput, invalid.Message, invalid),
+            var e => new ContainerException(ContainerErrorKind.Failed, e.Message, e),
+        }));
         Receive<ChildFailed>(m => Fail(new ContainerException(ContainerErrorKind.Failed, m.Cause.Message, m.Cause)));
         Receive<Terminated>(m =>
         {
@@ -156,7 +162,7 @@ public sealed partial class ContainerActor
         File.SetUnixFileMode(StateDir, dirMode);
         File.SetUnixFileMode(fifo, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
         c.ExecFifo = Sys.Open(fifo, Libc.O_PATH);
-        var manager = _runtime.Cgroups.New(_id, c.Spec.Linux!.CgroupsPath);
+        var manager = _runtime.Cgroups.New(ContainerIds.FileName(_id), c.Spec.Linux!.CgroupsPath);
         _cgroup = Context.ActorOf(Props.Create(() => new CgroupManagerActor(manager)), "cgroup");
         Context.Watch(_cgroup);
         c.Stage = "set up the cgroup";
@@ -203,6 +209,7 @@ public sealed partial class ContainerActor
         {
             case MessageType.Pid:
                 Trace.Mark("create: PID received");
+                c.PidReceived = true;
                 Step("attach the container init", () => _init!.Tell(new AttachInit(p.Pid)));
                 break;
             case MessageType.Console:
@@ -220,8 +227,10 @@ public sealed partial class ContainerActor
                 break;
             case MessageType.Error:
                 var (op, errno, text) = p.Error();
-                var resolving = c.Plan is not null && op >= 0 && op < c.Plan.Plan.Count && c.Plan.Plan.CodeAt(op) == (ushort)PlanOp.Resolve;
-                Fail(new ContainerException(ContainerErrorKind.Failed, FormatInitError(c.Plan, op, errno, text))
+                // Until the PID comes, an op index is stage 0's, into the bootstrap list.
+                var ops = c.PidReceived ? c.Plan?.Plan : c.Plan?.Bootstrap;
+                var resolving = c.PidReceived && ops is not null && op >= 0 && op < ops.Count && ops.CodeAt(op) == (ushort)PlanOp.Resolve;
+                Fail(new ContainerException(ContainerErrorKind.Failed, FormatInitError(ops, resolving, op, errno, text))
                 {
                     ProcessExitCode = resolving ? (errno == Errno.ENOENT ? 127 : 126) : null,
                 });
@@ -233,14 +242,14 @@ public sealed partial class ContainerActor
     }
 
     /// <summary>runa-init's error, with what the op was for (which names the config field).</summary>
-    private static string FormatInitError(InitPlan? plan, int op, int errno, string text)
+    private static string FormatInitError(OpList? ops, bool resolving, int op, int errno, string text)
     {
         // RESOLVE's text is already the whole story (`exec: "x": executable file not found in $PATH`).
-        if (plan is not null && op >= 0 && op < plan.Plan.Count && plan.Plan.CodeAt(op) == (ushort)PlanOp.Resolve)
+        if (resolving)
         {
             return $"unable to start container process: {text}";
         }
-        var what = plan is null || op < 0 ? "runa-init" : plan.Plan.Describe(op);
+        var what = ops is null || op < 0 ? "runa-init" : ops.Describe(op);
         return errno == 0 ? $"{what}: {text}" : $"{what}: {text}: {Errno.Describe(errno)} ({Errno.Name(errno)})";
     }
 
@@ -314,8 +323,11 @@ public sealed partial class ContainerActor
         Timers.Cancel("create");
         Become(FailingCreate);
         Timers.StartSingleTimer("cleanup", CleanupTimedOut.Instance, _runtime.Settings.KillTimeout);
+        c.Stage = "kill what was started";
         if (_init is not null)
         {
+            // If the init actor is already gone (its failure is why we are here), its Terminated
+            // arrives instead of AllExited; both lead on.
             _init.Tell(KillAll.Instance);
         }
         else
@@ -333,7 +345,7 @@ public sealed partial class ContainerActor
             {
                 _create!.Failure = new ContainerException(ContainerErrorKind.Failed, "container init was OOM-killed (memory limit too low?)", _create.Failure);
             }
-            _cgroup!.Tell(new DestroyCgroup());
+            DestroyCgroup();
         });
         Receive<CgroupDestroyed>(_ => RemoveTraces());
         Receive<Status.Failure>(m =>
@@ -342,16 +354,42 @@ public sealed partial class ContainerActor
             Context.GetLogger().Warning($"container {_id}: cleanup after a failed create: {m.Cause.Message}");
             if (Sender.Equals(_cgroup))
             {
-                RemoveTraces();
+                // A failed OOM-count read still leaves the cgroup to remove; a failed removal ends it.
+                if (_create!.DestroySent)
+                {
+                    RemoveTraces();
+                }
+                else
+                {
+                    DestroyCgroup();
+                }
             }
         });
         Receive<CleanupTimedOut>(_ =>
         {
             Context.GetLogger().Error($"container {_id}: cleanup after a failed create timed out at: {_create!.Stage}");
-            RemoveTraces();
+            // Whatever would not die: the cgroup's destroy kills again and waits (bounded) itself.
+            if (!_create.DestroySent && _cgroup is not null)
+            {
+                DestroyCgroup();
+            }
+            else
+            {
+                RemoveTraces();
+            }
         });
         Receive<RecordRemoved>(_ => Conclude());
-        Receive<Terminated>(m => ForgetChild(m.ActorRef));
+        Receive<Terminated>(m =>
+        {
+            var wasInit = m.ActorRef.Equals(_init);
+            ForgetChild(m.ActorRef);
+            if (wasInit && _create!.Stage == "kill what was started")
+            {
+                // The init actor is gone (it failed or was stopped), so no AllExited will come: the
+                // cgroup's destroy kills what it started, which sits in the cgroup, and waits for it.
+                AfterKill();
+            }
+        });
         ReceiveAny(m =>
         {
             if (m is SyncPacketReceived s)
@@ -369,9 +407,20 @@ public sealed partial class ContainerActor
         });
     }
 
-    private void AfterKill()
+    private void DestroyCgroup()
     {
         _create!.Stage = "remove the cgroup";
+        _create.DestroySent = true;
+        _cgroup!.Tell(new DestroyCgroup());
+    }
+
+    private void AfterKill()
+    {
+        if (_create!.Stage != "kill what was started")
+        {
+            return; // already past the kill (AllExited and the init's Terminated both end it)
+        }
+        _create.Stage = "read the OOM kill count";
         if (_cgroup is null)
         {
             RemoveTraces();
@@ -422,7 +471,7 @@ public sealed partial class ContainerActor
         // Nothing of this container exists any more; commands stashed meanwhile see that.
         Become(Ready);
         Stash.UnstashAll();
-        Context.Stop(Self);
+        Passivate();
     }
 
     private sealed class CreateContext(CreateContainer request, IActorRef replyTo, Spec spec, ContainerCreating creating)
@@ -438,6 +487,8 @@ public sealed partial class ContainerActor
         public CgroupState? Cgroup { get; set; }
         public InitPlan? Plan { get; set; }
         public int Stage0Pid { get; set; }
+        public bool PidReceived { get; set; }
+        public bool DestroySent { get; set; }
         public int InitPid { get; set; }
         public ulong InitStartTime { get; set; }
         public SafeFd? Console { get; set; }

@@ -57,13 +57,15 @@ public sealed partial class ContainerActor
                         $"timed out after {_runtime.Settings.StartTimeout.TotalSeconds:0.#}s waiting for the container init to take the start"));
                     return;
                 }
-                if (first == exited.Task && !readable.Task.IsCompleted)
+                var b = new byte[1];
+                // The fifo first, even when the exit was seen first: an init that took the go and
+                // whose process already ended left its byte there (the fds' readiness has no order).
+                var n = Sys.Read(fifo, b, fifoPath);
+                if (n != 1 && first == exited.Task)
                 {
                     sender.Tell(Error(ContainerErrorKind.Failed, "the container init exited before it could be started"));
                     return;
                 }
-                var b = new byte[1];
-                var n = Sys.Read(fifo, b, fifoPath);
                 if (n == 1)
                 {
                     break;
@@ -132,7 +134,7 @@ public sealed partial class ContainerActor
         {
             // With --force, "already gone" is success: engines clean up with delete -f (runc, crun agree).
             sender.Tell(m.Force ? Done.Instance : NotFound());
-            Context.Stop(Self);
+            Passivate();
             return;
         }
         var status = StatusNow();
@@ -173,7 +175,7 @@ public sealed partial class ContainerActor
         }
         _record = null;
         sender.Tell(Done.Instance);
-        Context.Stop(Self);
+        Passivate();
     }
 
     private async Task KillAndWait()

@@ -19,6 +19,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     private readonly ContainerRuntime _runtime;
     private readonly List<IActorRef> _waiters = [];
     private readonly List<IActorRef> _recoveryWaiters = [];
+    private bool _passivating;
     private ContainerRecord? _record;
     private IActorRef? _cgroup;
     private IActorRef? _init;
@@ -41,7 +42,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
 
     private string PersistenceId => ContainerRecord.PersistenceIdOf(_id);
 
-    private string StateDir => Path.Combine(_runtime.Settings.Root, _id);
+    private string StateDir => Path.Combine(_runtime.Settings.Root, ContainerIds.FileName(_id));
 
     protected override void PreStart()
     {
@@ -112,6 +113,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
             }
         });
         Receive<AwaitRecovery>(_ => Sender.Tell(new ContainerRecovered(_id)));
+        Receive<PassivateAck>(_ => OnPassivateAck());
         Receive<Stage0Exited>(_ => { });
         ResourceCommands();
         Receive<Terminated>(m =>
@@ -124,15 +126,19 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     }
 
     /// <summary>Failures of children: the log forwarder is restarted, anything else ends what is under way.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
-    {
-        if (e is LogForwardingException)
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(
+        maxNrOfRetries: 3, withinTimeRange: TimeSpan.FromSeconds(10), localOnlyDecider: e =>
         {
-            return Directive.Restart;
-        }
-        _self.Tell(new ChildFailed(e is ActorInitializationException { InnerException: { } inner } ? inner : e));
-        return Directive.Stop;
-    });
+            var cause = e is ActorInitializationException { InnerException: { } inner } ? inner : e;
+            if (cause is LogForwardingException)
+            {
+                // Logs are best effort: restart the forwarder, and past 3 failures in 10 s it is
+                // stopped; the container goes on either way.
+                return Directive.Restart;
+            }
+            _self.Tell(new ChildFailed(cause));
+            return Directive.Stop;
+        });
 
     private OciStatus StatusNow() =>
         _record is null ? OciStatus.Stopped : ContainerStatus.Derive(_record, _runtime.Processes, _runtime.Cgroups);
@@ -141,8 +147,43 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         ? NotFound()
         : ContainerStateView.From(_record, StatusNow());
 
-    private Status.Failure NotFound() =>
-        new(new ContainerException(ContainerErrorKind.NotFound, $"container {_id} does not exist"));
+    /// <summary>The reply for a container that does not exist; an actor with nothing to hold also retires.</summary>
+    private Status.Failure NotFound()
+    {
+        Passivate();
+        return new(new ContainerException(ContainerErrorKind.NotFound, $"container {_id} does not exist"));
+    }
+
+    /// <summary>
+    /// Asks the registry to retire this actor once it holds no container. The registry first stops
+    /// routing to it, then answers <see cref="PassivateAck"/>: a command it had already forwarded
+    /// is still handled here, and none can arrive after the ack, so none is lost (stopping outright
+    /// would drop a `create` that raced a `delete` of the same id into the dead letters).
+    /// </summary>
+    private void Passivate()
+    {
+        if (!_passivating)
+        {
+            _passivating = true;
+            Context.Parent.Tell(new Passivate(_id));
+        }
+    }
+
+    private bool Idle => _record is null && _create is null && _waiters.Count == 0 && _subscribers.Count == 0;
+
+    private void OnPassivateAck()
+    {
+        _passivating = false;
+        if (Idle)
+        {
+            Context.Stop(Self);
+        }
+        else
+        {
+            // A command forwarded before the registry let go made this actor hold a container again.
+            Context.Parent.Tell(new Reregister(_id));
+        }
+    }
 
     private static Status.Failure Error(ContainerErrorKind kind, string message) => new(new ContainerException(kind, message));
 
@@ -386,7 +427,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         try
         {
             var spec = Runtime.Oci.SpecLoader.Parse(System.Text.Encoding.UTF8.GetBytes(r.Config));
-            var manager = _runtime.Cgroups.New(_id, spec.Linux?.CgroupsPath);
+            var manager = _runtime.Cgroups.New(ContainerIds.FileName(_id), spec.Linux?.CgroupsPath);
             return manager.Exists() ? manager : null;
         }
         catch (Exception e) when (e is Runtime.Oci.SpecException or InvalidCgroupConfigException or IOException)

@@ -30,6 +30,21 @@ public static class ContainerIds
         return null;
     }
 
+    /// <summary>
+    /// The id as one path component (the state directory, the default cgroup): the id itself, or
+    /// for an id longer than a file name may be (255 bytes), a prefix of it and a digest of all of it.
+    /// </summary>
+    public static string FileName(string id)
+    {
+        const int Max = 200;
+        if (id.Length <= Max)
+        {
+            return id;
+        }
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)));
+        return $"{id[..(Max - 66)]}--{digest}";
+    }
+
     private static string Printable(string id) =>
         new(id.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

@@ -41,6 +41,18 @@ public sealed record RecoverContainers;
 
 public sealed record ContainersRecovered(int Count);
 
+/// <summary>A container actor with nothing to hold asks its registry to retire it.</summary>
+public sealed record Passivate(string Id);
+
+/// <summary>The registry routes no more commands to the actor: it may stop.</summary>
+public sealed record PassivateAck
+{
+    public static PassivateAck Instance { get; } = new();
+}
+
+/// <summary>A retiring actor got a container after all (a command raced the passivation): route to it again.</summary>
+public sealed record Reregister(string Id);
+
 /// <summary>Reply <see cref="ContainerRecovered"/> once this container's recovery (its cleanup included) is complete.</summary>
 public sealed record AwaitRecovery;
 

@@ -11,6 +11,7 @@ public sealed class ContainerRegistry : ReceiveActor
     private readonly ContainerRuntime _runtime;
     private readonly Dictionary<string, IActorRef> _containers = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _ids = [];
+    private long _incarnation;
 
     public ContainerRegistry(ContainerRuntime runtime)
     {
@@ -18,9 +19,30 @@ public sealed class ContainerRegistry : ReceiveActor
         Receive<ContainerCommand>(Route);
         ReceiveAsync<ListContainers>(_ => ListAsync());
         ReceiveAsync<RecoverContainers>(_ => RecoverAsync());
+        Receive<Passivate>(m =>
+        {
+            // Stop routing first; then the actor may go, since nothing more can reach it.
+            if (_containers.TryGetValue(m.Id, out var current) && current.Equals(Sender))
+            {
+                _containers.Remove(m.Id);
+            }
+            Sender.Tell(PassivateAck.Instance);
+        });
+        Receive<Reregister>(m =>
+        {
+            if (_containers.TryAdd(m.Id, Sender))
+            {
+                _ids[Sender] = m.Id;
+            }
+            else if (!_containers[m.Id].Equals(Sender))
+            {
+                // Another actor took the id meanwhile; it recovers the container from the journal.
+                Context.Stop(Sender);
+            }
+        });
         Receive<Terminated>(m =>
         {
-            if (_ids.Remove(m.ActorRef, out var id))
+            if (_ids.Remove(m.ActorRef, out var id) && _containers.TryGetValue(id, out var current) && current.Equals(m.ActorRef))
             {
                 _containers.Remove(id);
             }
@@ -43,7 +65,10 @@ public sealed class ContainerRegistry : ReceiveActor
     {
         if (!_containers.TryGetValue(id, out var container))
         {
-            container = Context.ActorOf(Kernel.Props.Create(() => new ContainerActor(id, _runtime)), id);
+            // The path is /user/containers/<id>, unless a retiring actor of the id still holds that
+            // name: then the new one gets a numbered name of its own until the old one has gone.
+            var name = Context.Child(id).Equals(ActorRefs.Nobody) ? id : $"{id}.{++_incarnation}";
+            container = Context.ActorOf(Kernel.Props.Create(() => new ContainerActor(id, _runtime)), name);
             Context.Watch(container);
             _containers[id] = container;
             _ids[container] = id;

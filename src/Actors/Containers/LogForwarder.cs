@@ -28,8 +28,19 @@ public sealed class LogForwarder : ReceiveActor
     {
         var self = Self;
         var buffer = new byte[8192];
-        Sys.SetNonBlocking(_pipe, true);
-        _watch = EpollLoop.Shared.Watch(_pipe, () =>
+        try
+        {
+            Sys.SetNonBlocking(_pipe, true);
+            _watch = EpollLoop.Shared.Watch(_pipe, () => Drain(self, buffer));
+        }
+        catch (Exception e) when (e is not LogForwardingException)
+        {
+            throw new LogForwardingException($"forward runa-init's log: {e.Message}", e);
+        }
+    }
+
+    private void Drain(IActorRef self, byte[] buffer)
+    {
         {
             while (true)
             {
@@ -45,10 +56,29 @@ public sealed class LogForwarder : ReceiveActor
                     return;
                 }
             }
-        });
+        }
+    }
+
+    /// <summary>A restart keeps the pipe: the next instance forwards from the same one.</summary>
+    protected override void PreRestart(Exception reason, object? message)
+    {
+        _watch?.Dispose();
+        _watch = null;
     }
 
     private void OnChunk(LogChunk chunk)
+    {
+        try
+        {
+            Forward(chunk);
+        }
+        catch (Exception e) when (e is not LogForwardingException)
+        {
+            throw new LogForwardingException($"forward runa-init's log: {e.Message}", e);
+        }
+    }
+
+    private void Forward(LogChunk chunk)
     {
         var log = Context.GetLogger();
         if (chunk.Text is null)

@@ -26,7 +26,24 @@ public sealed class SyncSocketReader : ReceiveActor
     {
         _socket = socket;
         _owner = owner;
-        Receive<SendSyncPacket>(m => SyncPacket.Send(_socket, m.Type, m.Payload.Span));
+        Receive<SendSyncPacket>(m =>
+        {
+            try
+            {
+                SyncPacket.Send(_socket, m.Type, m.Payload.Span);
+            }
+            catch (RunaSystemException e) when (e.Errno is Errno.EPIPE or Errno.ECONNRESET)
+            {
+                // runa-init is gone, and it may have said why first: the owner drains the socket
+                // (we stay alive for that) and fails with runa-init's own reason.
+                _owner.Tell(new SyncClosed(null));
+            }
+            catch (RunaSystemException e) when (e.Errno == Errno.EMSGSIZE)
+            {
+                throw new InvalidOperationException(
+                    $"the {m.Type} message for runa-init is {m.Payload.Length} bytes, more than the sync socket carries (config.json too large?)", e);
+            }
+        });
         Receive<DrainSync>(_ =>
         {
             OnReadable();

@@ -14,8 +14,13 @@ public static unsafe partial class Sys
         {
             foreach (var fd in new[] { sv[0], sv[1] })
             {
+                // A SEQPACKET message must fit the sender's buffer. SO_SNDBUFFORCE (root) passes
+                // net.core.wmem_max; without the privilege, SO_SNDBUF gets what the system allows.
                 var size = bufferBytes;
-                Check(Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, sizeof(int)), "setsockopt SO_SNDBUF");
+                if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &size, sizeof(int)) < 0)
+                {
+                    Check(Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, sizeof(int)), "setsockopt SO_SNDBUF");
+                }
             }
         }
         return pair;
@@ -94,7 +99,9 @@ public static unsafe partial class Sys
                 }
                 if (errno == Errno.ECONNRESET)
                 {
-                    return 0;
+                    // The peer closed with data of ours unread: the kernel reports that once, then
+                    // still delivers what the peer sent before it went (runa-init's ERROR, say), then EOF.
+                    continue;
                 }
                 throw new RunaSystemException("recvmsg", "sync socket", errno);
             }

@@ -1,4 +1,5 @@
 using Runa.Runtime.Interop;
+using Runa.Runtime.Sync;
 
 namespace Runa.Runtime.Launch;
 
@@ -43,7 +44,9 @@ public sealed class InitLauncher : IInitLauncher
     public LaunchedInit Launch(SafeFd execFifo, IReadOnlyList<SafeFd>? stdio)
     {
         var memfd = Image();
-        var (host, child) = Sys.SeqPacketPair();
+        // Room for a plan up to runa-init's limit (protocol.h RUNA_MAX_PACKET): a large
+        // environment or many mounts must not fail for the default buffer size.
+        var (host, child) = Sys.SeqPacketPair(bufferBytes: SyncProtocol.MaxPacket + 64 * 1024);
         SafeFd? logRead = null, logWrite = null;
         try
         {

@@ -12,13 +12,18 @@ public static class Processes
     public static void WaitForExit(SafeFd pidfd, string what, int timeoutMs = 10_000) =>
         Assert.True(Sys.PollReadable(pidfd, timeoutMs), $"timed out after {timeoutMs} ms waiting for {what}");
 
-    /// <summary>Waits for a file a container writes, through an inotify watch of its directory.</summary>
+    /// <summary>
+    /// Waits for a file a container writes, through an inotify watch of its directory. A file
+    /// whose content matters must be written elsewhere and renamed into place: creation alone
+    /// fires before the writer has written.
+    /// </summary>
     public static void WaitForFile(string path, int timeoutMs = 10_000)
     {
         using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path));
         var created = new ManualResetEventSlim();
         watcher.Created += (_, _) => created.Set();
         watcher.Changed += (_, _) => created.Set();
+        watcher.Renamed += (_, _) => created.Set();
         watcher.EnableRaisingEvents = true;
         if (!File.Exists(path))
         {
