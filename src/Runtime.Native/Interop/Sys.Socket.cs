@@ -12,22 +12,39 @@ public static unsafe partial class Sys
         var pair = (new SafeFd(sv[0]), new SafeFd(sv[1]));
         if (bufferBytes > 0)
         {
-            foreach (var fd in new[] { sv[0], sv[1] })
-            {
-                // A SEQPACKET message must fit the sender's buffer. SO_SNDBUFFORCE (root) passes
-                // net.core.wmem_max; without the privilege, SO_SNDBUF gets what the system allows.
-                var size = bufferBytes;
-                if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &size, sizeof(int)) < 0)
-                {
-                    Check(Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, sizeof(int)), "setsockopt SO_SNDBUF");
-                }
-            }
+            SetSendBuffer(pair.Item1, bufferBytes);
+            SetSendBuffer(pair.Item2, bufferBytes);
         }
         return pair;
     }
 
-    /// <summary>Sends one packet, optionally with fds (SCM_RIGHTS). Never raises SIGPIPE.</summary>
-    public static void SendPacket(SafeFd socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds = default)
+    /// <summary>
+    /// Raises the socket's send buffer so one message of <paramref name="bytes"/> fits (a unix
+    /// SOCK_SEQPACKET message may not exceed the sender's SO_SNDBUF). Tries SO_SNDBUFFORCE
+    /// (root), then SO_SNDBUF (capped by net.core.wmem_max); best effort.
+    /// </summary>
+    public static void SetSendBuffer(SafeFd socket, int bytes)
+    {
+        var size = bytes;
+        if (Libc.setsockopt(socket.Fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, &size, sizeof(int)) == 0)
+        {
+            return;
+        }
+        Libc.setsockopt(socket.Fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, &size, sizeof(int));
+    }
+
+    /// <summary>Sends one packet, optionally with fds (SCM_RIGHTS), waiting for room. Never raises SIGPIPE.</summary>
+    public static void SendPacket(SafeFd socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds = default, string what = "sync socket") =>
+        SendMessage(socket, data, fds, blocking: true, what);
+
+    /// <summary>
+    /// Sends one message with its fds without blocking. False if the socket's buffer is full
+    /// (EAGAIN); throws on any other error (EPIPE, ECONNRESET once the peer is gone). Never SIGPIPE.
+    /// </summary>
+    public static bool TrySendMessage(SafeFd socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds, string what) =>
+        SendMessage(socket, data, fds, blocking: false, what);
+
+    private static bool SendMessage(SafeFd socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds, bool blocking, string what)
     {
         fixed (byte* p = data)
         {
@@ -50,34 +67,49 @@ public static unsafe partial class Sys
                 msg.msg_control = control;
                 msg.msg_controllen = (nuint)controlLen;
             }
+            var flags = Libc.MSG_NOSIGNAL | (blocking ? 0 : Libc.MSG_DONTWAIT);
             while (true)
             {
-                var n = Libc.sendmsg(socket.Fd, &msg, Libc.MSG_NOSIGNAL);
-                if (n >= 0)
+                if (Libc.sendmsg(socket.Fd, &msg, flags) >= 0)
                 {
-                    return;
+                    return true;
                 }
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR)
+                if (errno == Errno.EINTR)
                 {
-                    throw new RunaSystemException("sendmsg", "sync socket", errno);
+                    continue;
                 }
+                if (errno == Errno.EAGAIN && !blocking)
+                {
+                    return false;
+                }
+                throw new RunaSystemException("sendmsg", what, errno);
             }
         }
     }
 
     /// <summary>
+    /// Receives one message without blocking: its length, 0 at EOF, -1 when nothing is pending.
+    /// Fds that came with it are added to <paramref name="fds"/> (O_CLOEXEC), also when it then
+    /// fails: a message longer than <paramref name="buffer"/>, or with more than
+    /// <paramref name="maxFds"/> fds, throws EMSGSIZE and is never silently cut.
+    /// </summary>
+    public static int ReceiveMessage(SafeFd socket, Span<byte> buffer, List<SafeFd> fds, int maxFds, string what) =>
+        ReceivePacket(socket, buffer, fds, nonBlocking: true, maxFds, what);
+
+    /// <summary>
     /// Receives one packet into <paramref name="buffer"/>. Returns its length (0 at EOF), -1 if
     /// a non-blocking receive found nothing; fds that came with it are returned O_CLOEXEC.
-    /// A packet larger than the buffer is an error, never silently cut.
+    /// A packet larger than the buffer, or with more than <paramref name="maxFds"/> fds, is an
+    /// error (EMSGSIZE), never silently cut.
     /// </summary>
-    public static int ReceivePacket(SafeFd socket, Span<byte> buffer, List<SafeFd> fds, bool nonBlocking = false)
+    public static int ReceivePacket(SafeFd socket, Span<byte> buffer, List<SafeFd> fds, bool nonBlocking = false, int maxFds = 8,
+        string what = "sync socket")
     {
-        const int MaxFds = 8;
         fixed (byte* p = buffer)
         {
             var iov = new Libc.iovec { iov_base = p, iov_len = (nuint)buffer.Length };
-            var controlLen = CmsgSpace(MaxFds * sizeof(int));
+            var controlLen = CmsgSpace(maxFds * sizeof(int));
             var control = stackalloc byte[controlLen];
             var msg = new Libc.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = (nuint)controlLen };
             nint n;
@@ -103,7 +135,7 @@ public static unsafe partial class Sys
                     // still delivers what the peer sent before it went (runa-init's ERROR, say), then EOF.
                     continue;
                 }
-                throw new RunaSystemException("recvmsg", "sync socket", errno);
+                throw new RunaSystemException("recvmsg", what, errno);
             }
             for (var cm = msg.msg_controllen >= (nuint)sizeof(Libc.cmsghdr) ? (Libc.cmsghdr*)control : null;
                  cm is not null;
@@ -121,8 +153,8 @@ public static unsafe partial class Sys
             }
             if ((msg.msg_flags & (Libc.MSG_TRUNC | Libc.MSG_CTRUNC)) != 0)
             {
-                throw new RunaSystemException("recvmsg", "sync socket", Errno.EMSGSIZE,
-                    $"packet larger than {buffer.Length} bytes or too many fds");
+                throw new RunaSystemException("recvmsg", what, Errno.EMSGSIZE,
+                    $"a message larger than {buffer.Length} bytes or with more than {maxFds} fds");
             }
             return (int)n;
         }
