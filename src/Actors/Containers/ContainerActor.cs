@@ -428,7 +428,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         {
             var spec = Runtime.Oci.SpecLoader.Parse(System.Text.Encoding.UTF8.GetBytes(r.Config));
             var manager = _runtime.Cgroups.New(ContainerIds.FileName(_id), spec.Linux?.CgroupsPath);
-            return manager.Exists() ? manager : null;
+            return manager.ExistsAnywhere() ? manager : null;
         }
         catch (Exception e) when (e is Runtime.Oci.SpecException or InvalidCgroupConfigException or IOException)
         {

@@ -212,6 +212,9 @@ internal abstract class CgroupManagerBase : ICgroupManager
     }
 
     /// <inheritdoc/>
+    public bool ExistsAnywhere() => _directories.Any(TryOpenLeafDisposing);
+
+    /// <inheritdoc/>
     public virtual SafeFd? OpenCloneIntoCgroupFd() => null;
 
     /// <inheritdoc/>

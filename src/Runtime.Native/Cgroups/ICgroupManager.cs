@@ -88,8 +88,14 @@ public interface ICgroupManager
     /// </summary>
     Task DestroyAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>True if the container's cgroup directory exists.</summary>
+    /// <summary>True if the container's cgroup directory exists (in the hierarchy that lists its processes).</summary>
     bool Exists();
+
+    /// <summary>
+    /// True if the container's directory exists in any of its hierarchies: a create cut short
+    /// between two mkdirs leaves some and not others, and cleanup must still find them.
+    /// </summary>
+    bool ExistsAnywhere();
 
     /// <summary>
     /// v2 only: a descriptor of the cgroup directory for clone3 CLONE_INTO_CGROUP (crun's

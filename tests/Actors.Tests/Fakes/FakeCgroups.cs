@@ -290,6 +290,8 @@ public sealed class FakeCgroupManager : ICgroupManager
         return Task.CompletedTask;
     }
 
+    public bool ExistsAnywhere() => Exists();
+
     public bool Exists()
     {
         lock (_gate)

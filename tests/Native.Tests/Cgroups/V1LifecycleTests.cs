@@ -54,6 +54,23 @@ public sealed class V1LifecycleTests
     }
 
     [IntegrationFact]
+    public async Task A_create_cut_short_after_some_hierarchies_is_still_found_and_destroyed()
+    {
+        await using var sb = new CgroupSandbox();
+        var manager = sb.Manager("c1");
+        // As if the creator was SIGKILLed between its mkdirs: the cpu directory is there, the
+        // devices one (where the processes are listed) is not.
+        Directory.CreateDirectory(sb.Dir("cpu", "c1"));
+        Assert.False(manager.Exists());
+        Assert.True(manager.ExistsAnywhere());
+
+        await manager.DestroyAsync();
+
+        Assert.False(manager.ExistsAnywhere());
+        Assert.False(Directory.Exists(sb.Dir("cpu", "c1")));
+    }
+
+    [IntegrationFact]
     public async Task Apply_moves_a_real_process_into_every_hierarchy()
     {
         await using var sb = new CgroupSandbox();
