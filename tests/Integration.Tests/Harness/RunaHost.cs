@@ -141,7 +141,8 @@ public sealed class RunaHost : IDisposable
         {
             psi.ArgumentList.Add(a);
         }
-        return new RunningRuna(Process.Start(psi)!, output, args);
+        var daemon = viaDaemon ? Daemon : null;
+        return new RunningRuna(Process.Start(psi)!, output, args, daemon is null ? null : () => "the daemon's log:\n" + daemon.Output);
     }
 
     public JsonElement State(string id) => JsonDocument.Parse(Run("state", id).Ok().Stdout).RootElement;

@@ -7,8 +7,9 @@ namespace Runa.IntegrationTests.Harness;
 /// A `runa` invocation under way; its pid is runa's own (the shell that set up its stdio exec'd
 /// it). Output goes to files, not pipes: a created container keeps runa's stdio (it is the
 /// caller's, by design), so a pipe would not reach EOF while the container lives.
+/// <paramref name="diagnostics"/> adds what else explains a hang (the daemon's log) to a timeout's failure.
 /// </summary>
-public sealed class RunningRuna(Process process, DirectoryInfo output, string[] args) : IDisposable
+public sealed class RunningRuna(Process process, DirectoryInfo output, string[] args, Func<string>? diagnostics = null) : IDisposable
 {
     public int Pid => process.Id;
 
@@ -39,7 +40,8 @@ public sealed class RunningRuna(Process process, DirectoryInfo output, string[] 
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"runa {string.Join(' ', args)} did not finish within {timeout.TotalSeconds}s");
+            process.WaitForExit();
+            Assert.Fail($"runa {string.Join(' ', args)} did not finish within {timeout.TotalSeconds}s; its stdout: {File.ReadAllText(StdoutPath)}\nits stderr: {File.ReadAllText(StderrPath)}\n{diagnostics?.Invoke()}");
         }
         process.WaitForExit();
         return new RunaResult(args, process.ExitCode, File.ReadAllText(StdoutPath), File.ReadAllText(StderrPath));
