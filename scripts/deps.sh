@@ -3,7 +3,9 @@
 # busybox-static: the rootfs of the test and demo containers. runc/crun/hyperfine: benchmarks.
 set -euo pipefail
 need=()
-command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
+# The containers' rootfs gets a copy of the host's busybox: it must be the static build (Debian's
+# plain busybox package is dynamically linked and would not run inside a bare rootfs).
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || need+=(busybox-static)
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 for p in "$@"; do command -v "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
