@@ -28,6 +28,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
     private string? _execError;
     private ExitStatus? _pendingExit;
     private bool _exitObserved;
+    private int _initRewatches;
 
     public ContainerActor(string id, ContainerRuntime runtime)
     {
@@ -115,6 +116,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<AwaitRecovery>(_ => Sender.Tell(new ContainerRecovered(_id)));
         Receive<PassivateAck>(_ => OnPassivateAck());
         Receive<Stage0Exited>(_ => { });
+        Receive<ChildFailed>(m => Context.GetLogger().Warning($"container {_id}: a helper actor failed and was stopped: {m.Cause.Message}"));
         ResourceCommands();
         Receive<Terminated>(m =>
         {
@@ -392,6 +394,10 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         if (child.Equals(_init))
         {
             _init = null;
+            if (!_exitObserved && _waiters.Count > 0)
+            {
+                WatchAgainForWaiters();
+            }
         }
         else if (child.Equals(_sync))
         {
@@ -401,6 +407,23 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         {
             _cgroup = null;
         }
+    }
+
+    /// <summary>
+    /// The init watcher stopped (it failed) before it saw the exit: waiters must not hang on it.
+    /// Watch the init afresh if it still runs; if it is gone, its exit is unknown.
+    /// </summary>
+    private void WatchAgainForWaiters()
+    {
+        // Bounded: a watcher that fails every time must not spin; the waiters then learn nothing.
+        var handle = _record is null || ++_initRewatches > 3 ? null : _runtime.Processes.Attach(_record.Pid, _record.StartTime, reap: true);
+        if (handle is null)
+        {
+            OnInitExited(null);
+            return;
+        }
+        _init = Context.ActorOf(Props.Create(() => new InitProcess(_runtime, handle)), "init");
+        Context.Watch(_init);
     }
 
     /// <summary>The cgroup actor of an existing container (spawned on first use), or null without a cgroup.</summary>
