@@ -60,6 +60,17 @@ public sealed class TestKitTests : TestKit.TestKit
     }
 
     [Fact]
+    public void Within_fails_when_the_block_takes_longer_than_max()
+    {
+        var e = Assert.ThrowsAny<XunitException>(
+            () => Within(TimeSpan.FromMilliseconds(100), () => ExpectNoMsg(TimeSpan.FromMilliseconds(400))));
+        Assert.Contains("longer than its maximum 100 ms", e.Message);
+
+        // Waiting out the rest of the block ends at its deadline: late only by wake-up latency, not too slow.
+        Within(TimeSpan.FromMilliseconds(100), () => ExpectNoMsg());
+    }
+
+    [Fact]
     public void FishForMessage_ReceiveN_and_ExpectMsgAllOf()
     {
         foreach (int i in new[] { 1, 2, 3, 4 })

@@ -93,6 +93,18 @@ internal sealed partial class ActorCell
         }
     }
 
+    /// <summary>
+    /// The children, copied only if enumerated. A snapshot per terminated child made stopping a
+    /// parent quadratic in its children (seconds for 10,000), and the built-in strategies never look.
+    /// </summary>
+    private IEnumerable<IActorRef> ChildrenWhenEnumerated()
+    {
+        foreach (IActorRef child in Children)
+        {
+            yield return child;
+        }
+    }
+
     /// <summary>Restart statistics of all children.</summary>
     private IReadOnlyCollection<ChildRestartStats> ChildStats()
     {
@@ -148,7 +160,7 @@ internal sealed partial class ActorCell
         }
 
         _stoppingChildren?.Remove(child);
-        EffectiveSupervisorStrategy.HandleChildTerminated(this, child, Children);
+        EffectiveSupervisorStrategy.HandleChildTerminated(this, child, ChildrenWhenEnumerated());
         switch (_childrenWaitReason)
         {
             case ChildrenWaitReason.Termination when remaining == 0:

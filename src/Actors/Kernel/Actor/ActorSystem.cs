@@ -190,10 +190,12 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
 
         long count = Interlocked.Increment(ref _deadLetterCount);
         EventStream.Publish(new DeadLetter(message, sender, recipient));
-        if (count <= Settings.LogDeadLetters && Settings.LogLevel <= LogLevel.Info)
+        if (count <= Settings.LogDeadLetters)
         {
-            string more = count == Settings.LogDeadLetters ? " No more dead letters will be logged." : string.Empty;
-            PublishLog(new LogEvent(
+            string more = count == Settings.LogDeadLetters
+                ? $" No more dead letters will be logged (see {nameof(ActorSystemSettings)}.{nameof(ActorSystemSettings.LogDeadLetters)})."
+                : string.Empty;
+            EmitLog(new LogEvent(
                 LogLevel.Info,
                 recipient.Path.ToString(),
                 typeof(DeadLetter),
@@ -205,11 +207,15 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
     /// <summary>Publishes a log event (if its level is enabled) to the event stream and the log sink.</summary>
     internal void PublishLog(LogEvent logEvent)
     {
-        if (logEvent.Level < Settings.LogLevel)
+        if (logEvent.Level >= Settings.LogLevel)
         {
-            return;
+            EmitLog(logEvent);
         }
+    }
 
+    /// <summary>Publishes a log event to the event stream and the log sink, whatever its level.</summary>
+    private void EmitLog(LogEvent logEvent)
+    {
         EventStream.Publish(logEvent);
         if (Settings.LogSink is { } sink)
         {

@@ -19,6 +19,12 @@ public sealed record ActorSystemSettings
     /// <summary>Receives every enabled <see cref="LogEvent"/> synchronously on the logging thread; null: no output.</summary>
     public Action<LogEvent>? LogSink { get; init; }
 
-    /// <summary>How many dead letters are logged (at Info) before logging stops; they are still counted and published.</summary>
+    /// <summary>
+    /// How many dead letters are logged (at Info, whatever <see cref="LogLevel"/> is) before a notice
+    /// says the rest are not; 0 turns dead-letter logging off. All are still counted and published.
+    /// </summary>
+    // AKKA-DEVIATION: Akka logs dead letters through its loglevel filter, whose default (INFO) lets
+    // them through. Here the default level is Warning, so this count alone decides, keeping Akka's
+    // default of 10 logged dead letters visible.
     public int LogDeadLetters { get; init; } = 10;
 }
