@@ -70,8 +70,15 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<AwaitRecovery>(_ => _recoveryWaiters.Add(Sender));
         Receive<RecoveryFailed>(m =>
         {
-            Become(() => ReceiveAny(_ => Sender.Tell(new Status.Failure(
-                new ContainerException(ContainerErrorKind.Failed, $"container {_id}: cannot read its state: {m.Cause.Message}", m.Cause)))));
+            var failure = new Status.Failure(
+                new ContainerException(ContainerErrorKind.Failed, $"container {_id}: cannot read its state: {m.Cause.Message}", m.Cause));
+            // A host waiting for recovery must learn the cause now, not from its own timeout.
+            foreach (var w in _recoveryWaiters)
+            {
+                w.Tell(failure);
+            }
+            _recoveryWaiters.Clear();
+            Become(() => ReceiveAny(_ => Sender.Tell(failure)));
             Stash.UnstashAll();
         });
         ReceiveAny(_ => Stash.Stash());
