@@ -68,4 +68,27 @@ public sealed class JournalFailureTests(ITestOutputHelper output) : ContainerSce
         Assert.Empty(Launcher.Of("c1")!.Init!.Signals);
         Assert.Equal(["ContainerCreating", "ContainerCreated"], JournalEvents("c1"));
     }
+
+    /// <summary>
+    /// A host recovering at start-up learns at once which container it cannot read and why,
+    /// instead of waiting out its recovery timeout (3 x KillTimeout, 30 s here).
+    /// </summary>
+    [Fact]
+    public void A_recovery_with_an_unreadable_record_fails_promptly_naming_the_container()
+    {
+        CreateOk("good");
+        CreateOk("bad");
+        Faults.ReadFault = pid => pid == ContainerRecord.PersistenceIdOf("bad")
+            ? new JournalUnreadableException(Settings.JournalPath, new IOException("malformed row"))
+            : null;
+        var registryB = Sys.ActorOf(ContainerRegistry.Props(Runtime with { Settings = Settings with { WatchExits = true } }), "containers-b");
+
+        registryB.Tell(new RecoverContainers());
+        var failure = ExpectMsg<Status.Failure>(TimeSpan.FromSeconds(5));
+
+        var e = Assert.IsType<ContainerException>(failure.Cause);
+        Assert.Contains($"cannot recover the containers in {Settings.JournalPath}: container bad: cannot read its state:", e.Message);
+        Assert.Contains("malformed row", e.Message);
+        Assert.DoesNotContain("container good", e.Message);
+    }
 }

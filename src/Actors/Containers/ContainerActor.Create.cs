@@ -453,7 +453,7 @@ public sealed partial class ContainerActor
         }
         if (c.OwnsRecord)
         {
-            _runtime.Journal.DeleteAsync(PersistenceId).PipeTo(Self, success: () => RecordRemoved.Instance, failure: _ => RecordRemoved.Instance);
+            DeleteRecordAsync("its create failed").PipeTo(Self, success: () => RecordRemoved.Instance, failure: _ => RecordRemoved.Instance);
         }
         else
         {

@@ -165,7 +165,7 @@ public sealed partial class ContainerActor
             {
                 Directory.Delete(_record.StateDir, recursive: true);
             }
-            await _runtime.Journal.DeleteAsync(PersistenceId);
+            await DeleteRecordAsync(m.Force ? "deleted (forced)" : "deleted");
             Runtime.Diagnostics.Trace.Mark("delete: journal deleted");
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -71,8 +71,15 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<AwaitRecovery>(_ => _recoveryWaiters.Add(Sender));
         Receive<RecoveryFailed>(m =>
         {
-            Become(() => ReceiveAny(_ => Sender.Tell(new Status.Failure(
-                new ContainerException(ContainerErrorKind.Failed, $"container {_id}: cannot read its state: {m.Cause.Message}", m.Cause)))));
+            var failure = new Status.Failure(
+                new ContainerException(ContainerErrorKind.Failed, $"container {_id}: cannot read its state: {m.Cause.Message}", m.Cause));
+            // A host waiting for recovery must learn the cause now, not from its own timeout.
+            foreach (var w in _recoveryWaiters)
+            {
+                w.Tell(failure);
+            }
+            _recoveryWaiters.Clear();
+            Become(() => ReceiveAny(_ => Sender.Tell(failure)));
             Stash.UnstashAll();
         });
         ReceiveAny(_ => Stash.Stash());
@@ -195,6 +202,14 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         return _runtime.Journal.WriteAsync([new JournalEntry(PersistenceId, seq, e.GetType().Name, e.At, ContainerRecord.Serialize(e))]);
     }
 
+    /// <summary>Journals the end of the container (<see cref="ContainerDeleted"/>) and hides its history.</summary>
+    private Task DeleteRecordAsync(string reason)
+    {
+        var deleted = new ContainerDeleted(reason);
+        var seq = (_record?.SequenceNr ?? 0) + 1;
+        return _runtime.Journal.DeleteAsync(new JournalEntry(PersistenceId, seq, nameof(ContainerDeleted), deleted.At, ContainerRecord.Serialize(deleted)));
+    }
+
     private void Applied(ContainerEvent e)
     {
         _record = _record?.Apply(e, _record.SequenceNr + 1);
@@ -285,7 +300,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
             {
                 Directory.Delete(_record.StateDir, recursive: true);
             }
-            await _runtime.Journal.DeleteAsync(PersistenceId);
+            await DeleteRecordAsync("its create was interrupted");
             _record = null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

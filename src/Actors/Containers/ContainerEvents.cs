@@ -11,6 +11,7 @@ namespace Runa.Actors.Containers;
 [JsonDerivedType(typeof(ContainerPaused), "paused")]
 [JsonDerivedType(typeof(ContainerResumed), "resumed")]
 [JsonDerivedType(typeof(ContainerExited), "exited")]
+[JsonDerivedType(typeof(ContainerDeleted), "deleted")]
 public abstract record ContainerEvent
 {
     public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
@@ -42,6 +43,12 @@ public sealed record ContainerResumed : ContainerEvent;
 
 /// <summary>The init exited and somebody saw how (null fields: the exit was seen but not its status).</summary>
 public sealed record ContainerExited(int? ExitCode, int? Signal, bool OomKilled = false) : ContainerEvent;
+
+/// <summary>
+/// The container is gone (deleted, or a failed or abandoned create cleaned up): its last event,
+/// journaled together with the logical delete of its history.
+/// </summary>
+public sealed record ContainerDeleted(string Reason) : ContainerEvent;
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerEvent))]

@@ -69,7 +69,12 @@ public sealed record ContainerRecord
         foreach (var entry in events)
         {
             var e = Deserialize(entry.Payload);
-            record = e is ContainerCreating c ? From(c, entry.SequenceNr) : record?.Apply(e, entry.SequenceNr);
+            record = e switch
+            {
+                ContainerCreating c => From(c, entry.SequenceNr),
+                ContainerDeleted => null,
+                _ => record?.Apply(e, entry.SequenceNr),
+            };
         }
         return record;
     }

@@ -17,17 +17,26 @@ public interface IJournal : IDisposable
     /// <summary>Where the journal lives (for messages).</summary>
     string Location { get; }
 
-    /// <summary>Appends events at the given sequence numbers in one transaction.</summary>
+    /// <summary>
+    /// Appends events at the given sequence numbers in one transaction. An entry at sequence 1
+    /// starts a new incarnation of its id: the same transaction first drops the logically deleted
+    /// rows of a previous one, so two racing creates still meet on (id, 1) and one conflicts.
+    /// </summary>
     Task WriteAsync(IReadOnlyList<JournalEntry> entries);
 
     /// <summary>The events of <paramref name="persistenceId"/> after <paramref name="afterSequenceNr"/>, in order.</summary>
     Task<IReadOnlyList<JournalEntry>> ReadAsync(string persistenceId, long afterSequenceNr = 0);
 
-    /// <summary>Every persistence id that has events or a snapshot.</summary>
+    /// <summary>Every persistence id that has events (not deleted) or a snapshot.</summary>
     Task<IReadOnlyList<string>> PersistenceIdsAsync();
 
-    /// <summary>Removes an entity's events and snapshots (a deleted container leaves no rows).</summary>
-    Task DeleteAsync(string persistenceId);
+    /// <summary>
+    /// Ends an entity, in one transaction: appends <paramref name="tombstone"/> at its sequence
+    /// number (a conflict if someone wrote it first), marks every event of its id deleted (Akka's
+    /// logical delete: kept as history, invisible to reads) and removes its snapshots. Deleted
+    /// history older than the journal's retention is purged.
+    /// </summary>
+    Task DeleteAsync(JournalEntry tombstone);
 
     Task SaveSnapshotAsync(SnapshotEntry snapshot);
 

@@ -24,6 +24,7 @@ public sealed class SqliteJournal : IJournal
             tags VARCHAR(2000) NULL,
             serializer_id INTEGER(4) NULL,
             UNIQUE (persistence_id, sequence_nr));
+        CREATE INDEX IF NOT EXISTS event_journal_deleted ON event_journal (persistence_id, timestamp) WHERE is_deleted = 1;
         CREATE TABLE IF NOT EXISTS snapshot (
             persistence_id VARCHAR(255) NOT NULL,
             sequence_nr INTEGER(8) NOT NULL,
@@ -34,14 +35,19 @@ public sealed class SqliteJournal : IJournal
             PRIMARY KEY (persistence_id, sequence_nr));
         """;
 
+    /// <summary>How long the history of a deleted entity is kept (for post-mortems) before it is purged.</summary>
+    public static readonly TimeSpan DefaultDeletedRetention = TimeSpan.FromDays(7);
+
     private readonly SqliteConnection _connection;
     private readonly BlockingCollection<Action> _work = new();
     private readonly Thread _thread;
+    private readonly TimeSpan _deletedRetention;
 
-    private SqliteJournal(string path, SqliteConnection connection)
+    private SqliteJournal(string path, SqliteConnection connection, TimeSpan deletedRetention)
     {
         Location = path;
         _connection = connection;
+        _deletedRetention = deletedRetention;
         _thread = new Thread(Run) { IsBackground = true, Name = "runa-journal" };
         _thread.Start();
     }
@@ -51,9 +57,10 @@ public sealed class SqliteJournal : IJournal
     /// <summary>
     /// Opens (creating if needed) the journal; an unreadable file is a <see cref="JournalUnreadableException"/>.
     /// <paramref name="verify"/> also runs SQLite's integrity check, which reads the whole file:
-    /// right for a daemon that starts once, too slow for every CLI command.
+    /// right for a daemon that starts once, too slow for every CLI command. Deleted history older
+    /// than <paramref name="deletedRetention"/> (default 7 days) is purged on every delete.
     /// </summary>
-    public static SqliteJournal Open(string path, bool verify = false)
+    public static SqliteJournal Open(string path, bool verify = false, TimeSpan? deletedRetention = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -87,7 +94,7 @@ public sealed class SqliteJournal : IJournal
             connection.Dispose();
             throw new JournalUnreadableException(path, e);
         }
-        return new SqliteJournal(path, connection);
+        return new SqliteJournal(path, connection, deletedRetention ?? DefaultDeletedRetention);
     }
 
     private static void Exec(SqliteConnection c, string sql)
@@ -100,36 +107,63 @@ public sealed class SqliteJournal : IJournal
     public Task WriteAsync(IReadOnlyList<JournalEntry> entries) => Submit(() =>
     {
         using var tx = _connection.BeginTransaction(deferred: false);
-        using var cmd = _connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = """
-            INSERT INTO event_journal (persistence_id, sequence_nr, is_deleted, manifest, timestamp, payload)
-            VALUES ($id, $seq, 0, $manifest, $ts, $payload);
-            """;
-        var pid = cmd.Parameters.Add("$id", SqliteType.Text);
-        var seq = cmd.Parameters.Add("$seq", SqliteType.Integer);
-        var manifest = cmd.Parameters.Add("$manifest", SqliteType.Text);
-        var ts = cmd.Parameters.Add("$ts", SqliteType.Integer);
-        var payload = cmd.Parameters.Add("$payload", SqliteType.Blob);
         foreach (var e in entries)
         {
-            pid.Value = e.PersistenceId;
-            seq.Value = e.SequenceNr;
-            manifest.Value = e.Manifest;
-            ts.Value = e.Timestamp.ToUnixTimeMilliseconds();
-            payload.Value = e.Payload;
-            try
+            if (e.SequenceNr == 1)
             {
-                cmd.ExecuteNonQuery();
+                // A new incarnation: the tombstoned history of the previous one makes way, inside
+                // this transaction, so (id, 1) is where two racing creates still collide.
+                ExecIn(tx, "DELETE FROM event_journal WHERE persistence_id = $id AND is_deleted = 1;", ("$id", e.PersistenceId));
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
-            {
-                throw new JournalConflictException(e.PersistenceId, e.SequenceNr);
-            }
+            Append(tx, e);
         }
         tx.Commit();
         return true;
     });
+
+    /// <summary>
+    /// Inserts one event; it must continue the live history of its id (or start one at 1), so a
+    /// writer that read the id before it was deleted conflicts instead of reviving it with a stray row.
+    /// </summary>
+    private void Append(SqliteTransaction tx, JournalEntry e)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            INSERT INTO event_journal (persistence_id, sequence_nr, is_deleted, manifest, timestamp, payload)
+            SELECT $id, $seq, 0, $manifest, $ts, $payload
+            WHERE $seq = 1 OR EXISTS (SELECT 1 FROM event_journal
+                WHERE persistence_id = $id AND sequence_nr = $seq - 1 AND is_deleted = 0);
+            """;
+        cmd.Parameters.AddWithValue("$id", e.PersistenceId);
+        cmd.Parameters.AddWithValue("$seq", e.SequenceNr);
+        cmd.Parameters.AddWithValue("$manifest", e.Manifest);
+        cmd.Parameters.AddWithValue("$ts", e.Timestamp.ToUnixTimeMilliseconds());
+        cmd.Parameters.Add("$payload", SqliteType.Blob).Value = e.Payload;
+        try
+        {
+            if (cmd.ExecuteNonQuery() == 0)
+            {
+                throw new JournalConflictException(e.PersistenceId, e.SequenceNr);
+            }
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
+        {
+            throw new JournalConflictException(e.PersistenceId, e.SequenceNr);
+        }
+    }
+
+    private void ExecIn(SqliteTransaction tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
+        cmd.ExecuteNonQuery();
+    }
 
     public Task<IReadOnlyList<JournalEntry>> ReadAsync(string persistenceId, long afterSequenceNr = 0) => Submit<IReadOnlyList<JournalEntry>>(() =>
     {
@@ -166,17 +200,33 @@ public sealed class SqliteJournal : IJournal
         return list;
     });
 
-    public Task DeleteAsync(string persistenceId) => Submit(() =>
+    public Task DeleteAsync(JournalEntry tombstone) => Submit(() =>
     {
         using var tx = _connection.BeginTransaction(deferred: false);
-        using var cmd = _connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM event_journal WHERE persistence_id = $id; DELETE FROM snapshot WHERE persistence_id = $id;";
-        cmd.Parameters.AddWithValue("$id", persistenceId);
-        cmd.ExecuteNonQuery();
+        Append(tx, tombstone);
+        ExecIn(tx, "UPDATE event_journal SET is_deleted = 1 WHERE persistence_id = $id;", ("$id", tombstone.PersistenceId));
+        ExecIn(tx, "DELETE FROM snapshot WHERE persistence_id = $id;", ("$id", tombstone.PersistenceId));
+        PurgeDeleted(tx);
         tx.Commit();
         return true;
     });
+
+    /// <summary>
+    /// Bounds the kept history: drops every deleted incarnation whose tombstone (its newest row)
+    /// is older than the retention. An id holds at most one deleted incarnation (a create clears it).
+    /// </summary>
+    private void PurgeDeleted(SqliteTransaction? tx)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            DELETE FROM event_journal WHERE is_deleted = 1 AND persistence_id IN (
+                SELECT persistence_id FROM event_journal WHERE is_deleted = 1
+                GROUP BY persistence_id HAVING MAX(timestamp) < $cutoff);
+            """;
+        cmd.Parameters.AddWithValue("$cutoff", (DateTimeOffset.UtcNow - _deletedRetention).ToUnixTimeMilliseconds());
+        cmd.ExecuteNonQuery();
+    }
 
     public Task SaveSnapshotAsync(SnapshotEntry snapshot) => Submit(() =>
     {

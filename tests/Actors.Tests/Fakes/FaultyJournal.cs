@@ -25,8 +25,8 @@ public sealed class FaultyJournal(IJournal inner) : IJournal
 
     public Task<IReadOnlyList<string>> PersistenceIdsAsync() => inner.PersistenceIdsAsync();
 
-    public Task DeleteAsync(string persistenceId) =>
-        DeleteFault?.Invoke(persistenceId) is { } e ? Task.FromException(e) : inner.DeleteAsync(persistenceId);
+    public Task DeleteAsync(JournalEntry tombstone) =>
+        DeleteFault?.Invoke(tombstone.PersistenceId) is { } e ? Task.FromException(e) : inner.DeleteAsync(tombstone);
 
     public Task SaveSnapshotAsync(SnapshotEntry snapshot) => inner.SaveSnapshotAsync(snapshot);
 

@@ -103,13 +103,20 @@ public sealed class RunaHost : IDisposable
         return running.Wait(timeout);
     }
 
+    /// <summary>Runs runa the way <paramref name="call"/> says (stdin, environment, --root, --host).</summary>
+    public RunaResult Run(RunaCall call, params string[] args)
+    {
+        using var running = Start([], call.HostFlag, null, args, call);
+        return running.Wait(call.Timeout ?? TimeSpan.FromSeconds(60));
+    }
+
     /// <summary>Starts runa (through the daemon in daemon mode) without waiting: to signal it, say.</summary>
     public RunningRuna Start(params string[] args) => Start([], viaDaemon: true, null, args);
 
     /// <summary>Starts runa in embedded mode without waiting.</summary>
     public RunningRuna StartEmbedded(params string[] args) => Start([], viaDaemon: false, null, args);
 
-    private RunningRuna Start(string[] wrapper, bool viaDaemon, string? workingDirectory, string[] args)
+    private RunningRuna Start(string[] wrapper, bool viaDaemon, string? workingDirectory, string[] args, RunaCall? call = null)
     {
         // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
         // caller's, by design), so a pipe would not reach EOF while the container lives.
@@ -122,16 +129,22 @@ public sealed class RunaHost : IDisposable
         var psi = new ProcessStartInfo("/bin/sh")
         {
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-            Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
+            Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr, ["RUNA_IN"] = call?.Stdin ?? "/dev/null" },
         };
+        // A test's runa talks to a daemon only when told to: not through a RUNA_HOST of the runner.
+        psi.Environment.Remove("RUNA_HOST");
+        foreach (var (name, value) in call?.Environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add((Umask is { } umask ? $"umask {umask} && " : "") + "exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+        psi.ArgumentList.Add((Umask is { } umask ? $"umask {umask} && " : "") + "exec \"$0\" \"$@\" < \"$RUNA_IN\" > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
         foreach (var a in wrapper.Append(Binary))
         {
             psi.ArgumentList.Add(a); // the first is the shell's $0: what it execs
         }
         psi.ArgumentList.Add("--root");
-        psi.ArgumentList.Add(Root);
+        psi.ArgumentList.Add(call?.Root ?? Root);
         if (Daemon is not null && viaDaemon)
         {
             psi.ArgumentList.Add("--host");
@@ -181,4 +194,22 @@ public sealed class RunaHost : IDisposable
         }
         Assert.True(leaks.Count == 0, "the test left behind: " + string.Join("; ", leaks));
     }
+}
+
+/// <summary>
+/// How to run one runa command, beyond its arguments: <see cref="Stdin"/> a file to read (else
+/// /dev/null), extra <see cref="Environment"/>, another <see cref="Root"/>, and whether the test's
+/// daemon is named with --host (<see cref="HostFlag"/>).
+/// </summary>
+public sealed record RunaCall
+{
+    public string? Stdin { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    public string? Root { get; init; }
+
+    public bool HostFlag { get; init; } = true;
+
+    public TimeSpan? Timeout { get; init; }
 }
