@@ -52,7 +52,10 @@ public sealed partial class ContainerActor
         var creator = Sys.GetPid();
         // The config as the bundle had it, byte for byte: what the container was created from.
         var creating = new ContainerCreating(_id, bundle, SpecValidator.RootfsPath(spec, bundle), StateDir, spec.Annotations,
-            System.Text.Encoding.UTF8.GetString(raw), creator, _runtime.Processes.StartTime(creator) ?? 0, "root");
+            System.Text.Encoding.UTF8.GetString(raw), creator, _runtime.Processes.StartTime(creator) ?? 0, "root")
+        {
+            OciVersion = spec.OciVersion,
+        };
         Trace.Mark("create: journal entry built");
         _create = new CreateContext(m, Sender, spec, creating);
         Become(Creating);

@@ -30,7 +30,11 @@ public sealed record ContainerCreating(
     string Config,
     int CreatorPid,
     ulong CreatorStartTime,
-    string Owner) : ContainerEvent;
+    string Owner) : ContainerEvent
+{
+    /// <summary>The config's ociVersion, which `state` reports as runc does (null in entries journaled before it was kept).</summary>
+    public string? OciVersion { get; init; }
+}
 
 /// <summary>The init runs and waits for start.</summary>
 public sealed record ContainerCreated(int Pid, ulong StartTime, CgroupState? Cgroup) : ContainerEvent;

@@ -87,6 +87,8 @@ public sealed record ContainerStateView
 
     public static ContainerStateView From(ContainerRecord r, OciStatus status) => new()
     {
+        // The version of the spec the container was created from, as runc reports it.
+        OciVersion = r.OciVersion ?? Runtime.Oci.DefaultSpec.OciVersion,
         Id = r.Id,
         // runc shows pid 0 once the container stopped: the number may belong to someone else now.
         Pid = status == OciStatus.Stopped ? 0 : r.Pid,

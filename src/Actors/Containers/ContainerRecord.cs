@@ -16,6 +16,7 @@ public sealed record ContainerRecord
     public required string StateDir { get; init; }
     public required string Config { get; init; }
     public Dictionary<string, string>? Annotations { get; init; }
+    public string? OciVersion { get; init; }
     public DateTimeOffset Created { get; init; }
     public int CreatorPid { get; init; }
     public ulong CreatorStartTime { get; init; }
@@ -55,6 +56,7 @@ public sealed record ContainerRecord
         StateDir = c.StateDir,
         Config = c.Config,
         Annotations = c.Annotations,
+        OciVersion = c.OciVersion,
         Created = c.At,
         CreatorPid = c.CreatorPid,
         CreatorStartTime = c.CreatorStartTime,

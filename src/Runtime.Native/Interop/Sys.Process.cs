@@ -35,30 +35,23 @@ public static unsafe partial class Sys
             SpawnCheck(Libc.posix_spawnattr_setflags(attr, Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF),
                 "posix_spawnattr_setflags");
 
-            // Two passes so that a source fd which happens to be 3, 4 or 5 is not overwritten
-            // before it is copied: first up to high numbers, then down to their places.
-            const int Staging = 10;
-            var all = new List<(int Source, int Target)>();
+            var moves = new List<(int Source, int Target)>();
             if (stdio is not null)
             {
                 for (var i = 0; i < stdio.Count; i++)
                 {
-                    all.Add((stdio[i].Fd, i));
+                    moves.Add((stdio[i].Fd, i));
                 }
             }
             for (var i = 0; i < fds.Count; i++)
             {
-                all.Add((fds[i].Fd, 3 + i));
+                moves.Add((fds[i].Fd, 3 + i));
             }
-            for (var i = 0; i < all.Count; i++)
+            // dup2 clears O_CLOEXEC on the targets and the staging copies alike;
+            // runa-init closes every fd above 5 before it does anything else.
+            foreach (var (from, to) in SpawnFdMoves.Plan(moves))
             {
-                SpawnCheck(Libc.posix_spawn_file_actions_adddup2(actions, all[i].Source, Staging + i), "posix_spawn_file_actions_adddup2");
-            }
-            for (var i = 0; i < all.Count; i++)
-            {
-                // dup2 clears O_CLOEXEC on the targets and the staging copies alike;
-                // runa-init closes every fd above 5 before it does anything else.
-                SpawnCheck(Libc.posix_spawn_file_actions_adddup2(actions, Staging + i, all[i].Target), "posix_spawn_file_actions_adddup2");
+                SpawnCheck(Libc.posix_spawn_file_actions_adddup2(actions, from, to), "posix_spawn_file_actions_adddup2");
             }
 
             var argvp = stackalloc byte*[argv.Count + 1];
