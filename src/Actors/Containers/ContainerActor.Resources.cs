@@ -37,7 +37,11 @@ public sealed partial class ContainerActor
         Receive<OomKilled>(m =>
         {
             Context.GetLogger().Info($"container {_id}: {m.Count} process(es) OOM-killed");
-            Publish(new ContainerEventNotice("oom", _id, null));
+            // One notification can stand for several kills; `runa events` shows one line per kill.
+            for (ulong i = 0; i < m.Count; i++)
+            {
+                Publish(new ContainerEventNotice("oom", _id, null));
+            }
         });
         Receive<EventsInitExited>(_ => EndEvents(null));
     }
