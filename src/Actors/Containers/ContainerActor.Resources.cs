@@ -78,7 +78,7 @@ public sealed partial class ContainerActor
         var status = StatusNow();
         if (pause && status is not (OciStatus.Running or OciStatus.Created))
         {
-            sender.Tell(Error(ContainerErrorKind.InvalidState, status == OciStatus.Paused ? "container already paused" : "container not running"));
+            sender.Tell(Error(ContainerErrorKind.InvalidState, status == OciStatus.Paused ? "container already paused" : $"container not running (it is {status.Text()})"));
             return;
         }
         if (!pause && status != OciStatus.Paused)
