@@ -45,6 +45,9 @@ public sealed class RunaHost : IDisposable
     /// </summary>
     public string? Umask { get; set; }
 
+    /// <summary>Environment variables every runa this test starts gets (not the daemon's: pass it flags).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The daemon of this test (daemon mode), else null.</summary>
     public RunaDaemon? Daemon { get; private set; }
 
@@ -97,6 +100,13 @@ public sealed class RunaHost : IDisposable
     /// <summary>Runs runa in embedded mode on this test's --root, even while a daemon serves it.</summary>
     public RunaResult RunEmbedded(params string[] args) => Run([], viaDaemon: false, TimeSpan.FromSeconds(60), null, args);
 
+    /// <summary>Runs runa with its stdin read from <paramref name="stdinFile"/> (`-r -`, say) instead of /dev/null.</summary>
+    public RunaResult RunWithStdin(string stdinFile, params string[] args)
+    {
+        using var running = Start([], viaDaemon: true, null, args, stdinFile);
+        return running.Wait(TimeSpan.FromSeconds(60));
+    }
+
     private RunaResult Run(string[] wrapper, bool viaDaemon, TimeSpan timeout, string? workingDirectory, string[] args)
     {
         using var running = Start(wrapper, viaDaemon, workingDirectory, args);
@@ -109,7 +119,7 @@ public sealed class RunaHost : IDisposable
     /// <summary>Starts runa in embedded mode without waiting.</summary>
     public RunningRuna StartEmbedded(params string[] args) => Start([], viaDaemon: false, null, args);
 
-    private RunningRuna Start(string[] wrapper, bool viaDaemon, string? workingDirectory, string[] args)
+    private RunningRuna Start(string[] wrapper, bool viaDaemon, string? workingDirectory, string[] args, string stdinFile = "/dev/null")
     {
         // Output goes to files, not pipes: a created container keeps runa's stdio (it is the
         // caller's, by design), so a pipe would not reach EOF while the container lives.
@@ -122,10 +132,14 @@ public sealed class RunaHost : IDisposable
         var psi = new ProcessStartInfo("/bin/sh")
         {
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-            Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr },
+            Environment = { ["RUNA_OUT"] = stdout, ["RUNA_ERR"] = stderr, ["RUNA_IN"] = stdinFile },
         };
+        foreach (var (name, value) in Environment)
+        {
+            psi.Environment[name] = value;
+        }
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add((Umask is { } umask ? $"umask {umask} && " : "") + "exec \"$0\" \"$@\" < /dev/null > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
+        psi.ArgumentList.Add((Umask is { } umask ? $"umask {umask} && " : "") + "exec \"$0\" \"$@\" < \"$RUNA_IN\" > \"$RUNA_OUT\" 2> \"$RUNA_ERR\"");
         foreach (var a in wrapper.Append(Binary))
         {
             psi.ArgumentList.Add(a); // the first is the shell's $0: what it execs
