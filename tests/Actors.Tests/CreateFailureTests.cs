@@ -412,10 +412,10 @@ public sealed class CreateFailureTests(ITestOutputHelper output) : ContainerScen
     [Fact]
     public void An_oom_kill_during_setup_is_reported_as_such()
     {
-        Cgroups.Configure = m => m.OomKills = 1;
         Launcher.Script = f =>
         {
             var init = FakeInit.ThroughPlan(f);
+            Cgroups.Of("c1")!.OomKills = 1;
             init.Exit(ExitStatus.Killed(9));
         };
         Create("c1", Bundle());

@@ -37,7 +37,8 @@ public sealed class CreateTests(ITestOutputHelper output) : ContainerScenario(ou
 
         // The cgroup is made and filled before stage 0 runs anything, and stage 0 goes in before it clones.
         var cg = Cgroups.Of("c1")!;
-        Assert.Equal(["Create", "Set", $"Apply {fake.Stage0.Pid}"], cg.Calls.Take(3));
+        // (The OOM count is read once it exists, as the baseline of a failed create's OOM check.)
+        Assert.Equal(["Create", "OomKillCount", "Set", $"Apply {fake.Stage0.Pid}"], cg.Calls.Take(4));
         Assert.NotNull(cg.LastResources?.Devices);
         Assert.DoesNotContain("Destroy", cg.Calls);
         // The init, cloned by stage 0, is born inside the cgroup.

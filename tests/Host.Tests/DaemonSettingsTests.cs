@@ -13,6 +13,7 @@ public sealed class DaemonSettingsTests : IDisposable
     {
         Environment.SetEnvironmentVariable("RUNA_GROUP", null);
         Environment.SetEnvironmentVariable("RUNA_TIMEOUTS__KILLSECONDS", null);
+        Environment.SetEnvironmentVariable("RUNA_CGROUP_PARENT", null);
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -49,7 +50,33 @@ public sealed class DaemonSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(8.5), s.Runtime.KillTimeout);
     }
 
+    [Fact]
+    public void The_cgroup_parent_comes_from_the_file_then_RUNA_CGROUP_PARENT_then_the_flag()
+    {
+        var file = File("parent.json", """{ "CgroupParent": "/from/file/" }""");
+        var none = new Dictionary<string, string?>();
+        var fromFile = DaemonSettings.From(DaemonCommand.Configuration(file, null, none));
+        Assert.Equal("/from/file", fromFile.CgroupParent);
+        Assert.Equal("/from/file", fromFile.Runtime.Cgroups.Parent);
+
+        Environment.SetEnvironmentVariable("RUNA_CGROUP_PARENT", "/from/env");
+        Assert.Equal("/from/env", DaemonSettings.From(DaemonCommand.Configuration(file, null, none)).CgroupParent);
+        var flagged = DaemonSettings.From(DaemonCommand.Configuration(file, null, new Dictionary<string, string?> { ["CgroupParent"] = "/from/flag" }));
+        Assert.Equal("/from/flag", flagged.CgroupParent);
+    }
+
+    [Fact]
+    public void The_default_cgroup_parent_is_runa()
+    {
+        var s = DaemonSettings.From(DaemonCommand.Configuration(File("empty.json", "{}"), null, new Dictionary<string, string?>()));
+        Assert.Equal("/runa", s.CgroupParent);
+        Assert.Equal("/runa", s.Runtime.Cgroups.Parent);
+    }
+
     [Theory]
+    [InlineData("""{ "CgroupParent": "runa" }""", "CgroupParent = \"runa\" must be an absolute cgroup path")]
+    [InlineData("""{ "CgroupParent": "/runa/../.." }""", "CgroupParent = \"/runa/../..\" must not contain \"..\"")]
+    [InlineData("""{ "CgroupParent": "/system.slice:runa:x" }""", "CgroupParent = \"/system.slice:runa:x\" must be a plain cgroupfs path")]
     [InlineData("""{ "Timeouts": { "CreateSeconds": "soon" } }""", "Timeouts:CreateSeconds = \"soon\"")]
     [InlineData("""{ "Timeouts": { "ShutdownSeconds": 0 } }""", "Timeouts:ShutdownSeconds")]
     [InlineData("""{ "LogLevel": "Loud" }""", "LogLevel = \"Loud\"")]

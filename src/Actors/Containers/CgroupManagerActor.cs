@@ -23,12 +23,17 @@ public sealed class CgroupManagerActor : ReceiveActor, IWithTimers
     private IOomNotifier? _oom;
     private IDisposable? _oomWatch;
 
+    // An existing cgroup the container joins may carry kills from before it: only a rise above
+    // the count at set-up is this container's. Unknown (unreadable) counts as zero.
+    private ulong _oomBaseline;
+
     public CgroupManagerActor(ICgroupManager manager)
     {
         _manager = manager;
         Receive<SetUpCgroup>(m => Try("set up the cgroup", () =>
         {
             _manager.Create();
+            _oomBaseline = ReadOomBaseline();
             var warnings = m.Resources is null ? [] : _manager.Set(m.Resources);
             return new CgroupSetUp(warnings, _manager.Paths, _manager.State);
         }));
@@ -39,7 +44,7 @@ public sealed class CgroupManagerActor : ReceiveActor, IWithTimers
         }));
         Receive<UpdateCgroup>(m => Try("update the cgroup", () => new CgroupUpdated(_manager.Set(m.Resources))));
         Receive<GetCgroupStats>(_ => Try("read the cgroup stats", () => new CgroupStatsReply(_manager.GetStats())));
-        Receive<GetOomKillCount>(_ => Try("read the OOM kill count", () => new OomKillCount(_manager.Exists() ? _manager.OomKillCount() : 0)));
+        Receive<GetOomKillCount>(_ => Try("read the OOM kill count", () => new OomKillCount(_manager.Exists() ? _manager.OomKillCount() : 0, _oomBaseline)));
         Receive<GetCgroupPids>(m => Try("list the cgroup's processes", () =>
             new CgroupPids(!_manager.Exists() ? [] : m.Recursive ? _manager.GetAllPids() : _manager.GetPids())));
         Receive<GetFreezerState>(_ => Try("read the freezer state", () => new FreezerStateReply(_manager.GetFreezerState())));
@@ -89,6 +94,20 @@ public sealed class CgroupManagerActor : ReceiveActor, IWithTimers
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Sender.Tell(new Status.Failure(new CgroupOperationException(operation, e)));
+        }
+    }
+
+    private ulong ReadOomBaseline()
+    {
+        try
+        {
+            return _manager.OomKillCount();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // No memory controller, say: the failure path's own read will fail the same way.
+            Context.GetLogger().Debug($"cannot read the OOM kill count of {_manager.Path} at set-up: {e.Message}");
+            return 0;
         }
     }
 
@@ -181,7 +200,12 @@ public sealed record CgroupStatsReply(CgroupStats Stats);
 
 public sealed record GetOomKillCount;
 
-public sealed record OomKillCount(ulong Count);
+/// <summary>The cgroup's OOM kill counter now, and what it was when the cgroup was set up.</summary>
+public sealed record OomKillCount(ulong Count, ulong Baseline = 0)
+{
+    /// <summary>Kills since set-up: the ones this container's processes suffered.</summary>
+    public ulong Rise => Count > Baseline ? Count - Baseline : 0;
+}
 
 public sealed record GetCgroupPids(bool Recursive);
 

@@ -344,7 +344,7 @@ public sealed partial class ContainerActor
         Receive<AllExited>(_ => AfterKill());
         Receive<OomKillCount>(m =>
         {
-            if (m.Count > 0)
+            if (m.Rise > 0)
             {
                 _create!.Failure = new ContainerException(ContainerErrorKind.Failed, "container init was OOM-killed (memory limit too low?)", _create.Failure);
             }

@@ -37,7 +37,11 @@ public sealed partial class ContainerActor
         Receive<OomKilled>(m =>
         {
             Context.GetLogger().Info($"container {_id}: {m.Count} process(es) OOM-killed");
-            Publish(new ContainerEventNotice("oom", _id, null));
+            // One notification can stand for several kills; `runa events` shows one line per kill.
+            for (ulong i = 0; i < m.Count; i++)
+            {
+                Publish(new ContainerEventNotice("oom", _id, null));
+            }
         });
         Receive<EventsInitExited>(_ => EndEvents(null));
     }
@@ -74,7 +78,7 @@ public sealed partial class ContainerActor
         var status = StatusNow();
         if (pause && status is not (OciStatus.Running or OciStatus.Created))
         {
-            sender.Tell(Error(ContainerErrorKind.InvalidState, status == OciStatus.Paused ? "container already paused" : "container not running"));
+            sender.Tell(Error(ContainerErrorKind.InvalidState, status == OciStatus.Paused ? "container already paused" : $"container not running (it is {status.Text()})"));
             return;
         }
         if (!pause && status != OciStatus.Paused)

@@ -1,6 +1,7 @@
 using Runa.Runtime.Diagnostics;
 using System.CommandLine;
 using Runa.Actors.Containers;
+using Runa.Runtime.Cgroups;
 using Runa.Runtime.Interop;
 
 namespace Runa.Host.Cli;
@@ -14,7 +15,11 @@ public sealed class CommandContext(ParseResult parse, CliLog log) : IAsyncDispos
 
     public CliLog Log { get; } = log;
 
-    public RuntimeSettings Settings { get; } = new() { Root = Path.GetFullPath(parse.GetValue(GlobalOptions.Root)!) };
+    public RuntimeSettings Settings { get; } = new()
+    {
+        Root = Path.GetFullPath(parse.GetValue(GlobalOptions.Root)!),
+        Cgroups = new CgroupOptions { Parent = CgroupParentSetting.FromEnvironment() },
+    };
 
     /// <summary>The daemon to talk to (--host, else $RUNA_HOST), or null for embedded mode.</summary>
     public string? HostAddress { get; } = parse.GetValue(GlobalOptions.Host) is { Length: > 0 } h ? h

@@ -23,11 +23,12 @@ public static class Units
         return (long)(value * multiplier);
     }
 
-    public static long ParseInt(string text, string flag, long min = long.MinValue)
+    public static long ParseInt(string text, string flag, long min = long.MinValue, long max = long.MaxValue)
     {
-        if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) || v < min)
+        if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
         {
-            throw new CliError($"invalid value for {flag}: \"{text}\" ({(min >= 0 ? "a non-negative integer" : "an integer")})");
+            var expected = max != long.MaxValue ? $"an integer from {min} to {max}" : min >= 0 ? "a non-negative integer" : "an integer";
+            throw new CliError($"invalid value for {flag}: \"{text}\" ({expected})");
         }
         return v;
     }

@@ -90,7 +90,8 @@ public static class UpdateCommand
             }
             if (p.GetValue(blkioWeight) is { } bw)
             {
-                (r.BlockIO ??= new()).Weight = (ushort)Math.Min(ushort.MaxValue, Units.ParseInt(bw, "--blkio-weight", min: 0));
+                // The number as given is judged (runc's range), never a clamped stand-in for it.
+                (r.BlockIO ??= new()).Weight = (ushort)Units.ParseInt(bw, "--blkio-weight", min: 10, max: 1000);
             }
             var reply = await ctx.Ask<ContainerUpdatedReply>(new UpdateContainer(p.GetValue(id)!, r));
             foreach (var w in reply.Warnings)

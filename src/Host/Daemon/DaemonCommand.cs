@@ -17,9 +17,11 @@ public static class DaemonCommand
         var command = new Command("daemon", "run the host service: keep the containers' actor system alive and serve `runa --host` clients on a unix socket");
         var socket = new Option<string?>("--socket") { Description = $"the socket to listen on (default {Transport.Wire.DefaultSocket}, mode 0600)" };
         var group = new Option<string?>("--group") { Description = "also admit members of this group (the socket becomes 0660, owned by it)" };
+        var cgroupParent = new Option<string?>("--cgroup-parent") { Description = "cgroup parent of containers without an absolute linux.cgroupsPath (default /runa)" };
         var config = new Option<string?>("--config") { Description = "settings file read instead of /etc/runa/runa.json (JSON, as config/runa.json)" };
         command.Options.Add(socket);
         command.Options.Add(group);
+        command.Options.Add(cgroupParent);
         command.Options.Add(config);
         command.Handle(async ctx =>
         {
@@ -39,6 +41,10 @@ public static class DaemonCommand
             if (ctx.Parse.GetValue(group) is { } g)
             {
                 flags["Group"] = g;
+            }
+            if (ctx.Parse.GetValue(cgroupParent) is { } p)
+            {
+                flags["CgroupParent"] = p;
             }
             if (ctx.Parse.GetValue(GlobalOptions.Debug))
             {
@@ -71,8 +77,18 @@ public static class DaemonCommand
             .AddJsonFile(defaults, optional: true)
             .AddJsonFile(file is null ? "/etc/runa/runa.json" : Path.GetFullPath(file), optional: file is null)
             .AddEnvironmentVariables("RUNA_")
+            .AddInMemoryCollection(EnvironmentAliases())
             .AddInMemoryCollection(flags)
             .Build();
+
+    /// <summary>
+    /// RUNA_CGROUP_PARENT, the variable embedded commands read, means CgroupParent to the daemon
+    /// too (the RUNA_ prefix alone would map it to a key "CGROUP_PARENT" nothing reads).
+    /// </summary>
+    private static Dictionary<string, string?> EnvironmentAliases() =>
+        Environment.GetEnvironmentVariable(CgroupParentSetting.Variable) is { Length: > 0 } parent
+            ? new() { ["CgroupParent"] = parent }
+            : [];
 
     /// <summary>Hosts <see cref="DaemonService"/> until SIGTERM or SIGINT.</summary>
     public static async Task RunAsync(DaemonSettings settings, IConfiguration configuration)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Runa.Actors.Containers;
+using Runa.Host.Cli;
+using Runa.Runtime.Cgroups;
 using Runa.Host.Transport;
 using MelLogLevel = Microsoft.Extensions.Logging.LogLevel;
 
@@ -21,6 +23,9 @@ public sealed record DaemonSettings
     public string? Group { get; init; }
 
     public MelLogLevel LogLevel { get; init; } = MelLogLevel.Information;
+
+    /// <summary>Where containers without an absolute linux.cgroupsPath get their cgroup.</summary>
+    public string CgroupParent { get; init; } = CgroupPathResolver.DefaultParent;
 
     public TimeSpan CreateTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -48,6 +53,7 @@ public sealed record DaemonSettings
         CreateTimeout = CreateTimeout,
         StartTimeout = StartTimeout,
         KillTimeout = KillTimeout,
+        Cgroups = new CgroupOptions { Parent = CgroupParent },
     };
 
     /// <summary>The settings in <paramref name="config"/>; a malformed value throws naming its key.</summary>
@@ -62,6 +68,7 @@ public sealed record DaemonSettings
             LogLevel = NonEmpty(config["LogLevel"]) is { } level
                 ? Enum.TryParse<MelLogLevel>(level, ignoreCase: true, out var l) ? l : throw Bad("LogLevel", level, "Trace, Debug, Information, Warning, Error, Critical or None")
                 : d.LogLevel,
+            CgroupParent = NonEmpty(config["CgroupParent"]) is { } parent ? CgroupParentSetting.Parse(parent, "config: CgroupParent") : d.CgroupParent,
             CreateTimeout = Seconds(config, "Timeouts:CreateSeconds", d.CreateTimeout),
             StartTimeout = Seconds(config, "Timeouts:StartSeconds", d.StartTimeout),
             KillTimeout = Seconds(config, "Timeouts:KillSeconds", d.KillTimeout),

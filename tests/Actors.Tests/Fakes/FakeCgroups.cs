@@ -211,14 +211,22 @@ public sealed class FakeCgroupManager : ICgroupManager
         }
     }
 
+    /// <summary>What the real validator checks CPU and node lists against.</summary>
+    public static CgroupMachine Machine { get; } = new(new SortedSet<int> { 0, 1, 2, 3 }, new SortedSet<int> { 0 }, new SortedSet<string> { "2MB" });
+
     public IReadOnlyList<CgroupWarning> Set(LinuxResources resources)
     {
+        // As the real managers do: an invalid request is refused before anything is written.
+        CgroupResourceValidator.ThrowIfInvalid(resources, Machine, Mode);
         Record(CgroupOp.Set);
         LastResources = resources;
         return Warnings;
     }
 
-    public CgroupStats GetStats() => new();
+    /// <summary>What GetStats reports.</summary>
+    public CgroupStats Stats { get; set; } = new();
+
+    public CgroupStats GetStats() => Stats;
 
     public ulong OomKillCount()
     {

@@ -45,6 +45,9 @@ public sealed class RunaHost : IDisposable
     /// </summary>
     public string? Umask { get; set; }
 
+    /// <summary>Environment variables every runa this test starts gets (not the daemon's: pass it flags).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The daemon of this test (daemon mode), else null.</summary>
     public RunaDaemon? Daemon { get; private set; }
 
@@ -97,6 +100,9 @@ public sealed class RunaHost : IDisposable
     /// <summary>Runs runa in embedded mode on this test's --root, even while a daemon serves it.</summary>
     public RunaResult RunEmbedded(params string[] args) => Run([], viaDaemon: false, TimeSpan.FromSeconds(60), null, args);
 
+    /// <summary>Runs runa with its stdin read from <paramref name="stdinFile"/> (`-r -`, say) instead of /dev/null.</summary>
+    public RunaResult RunWithStdin(string stdinFile, params string[] args) => Run(new RunaCall { Stdin = stdinFile }, args);
+
     private RunaResult Run(string[] wrapper, bool viaDaemon, TimeSpan timeout, string? workingDirectory, string[] args)
     {
         using var running = Start(wrapper, viaDaemon, workingDirectory, args);
@@ -133,7 +139,8 @@ public sealed class RunaHost : IDisposable
         };
         // A test's runa talks to a daemon only when told to: not through a RUNA_HOST of the runner.
         psi.Environment.Remove("RUNA_HOST");
-        foreach (var (name, value) in call?.Environment ?? new Dictionary<string, string>())
+        // The test's own variables for every runa it starts, then this call's.
+        foreach (var (name, value) in Environment.Concat(call?.Environment ?? new Dictionary<string, string>()))
         {
             psi.Environment[name] = value;
         }

@@ -18,20 +18,26 @@ public sealed class RunningRuna(Process process, DirectoryInfo output, string[] 
     public string StderrPath => Path.Combine(output.FullName, "stderr");
 
     /// <summary>Waits (inotify on the output file, with a deadline) until stdout contains <paramref name="text"/>.</summary>
-    public void WaitForOutput(string text, int timeoutMs = 15_000)
+    public void WaitForOutput(string text, int timeoutMs = 15_000) =>
+        WaitForOutput(o => o.Contains(text, StringComparison.Ordinal), $"print \"{text}\"", timeoutMs);
+
+    /// <summary>Waits (inotify on the output file, with a deadline) until <paramref name="done"/> holds for stdout; returns stdout.</summary>
+    public string WaitForOutput(Func<string, bool> done, string what, int timeoutMs = 15_000)
     {
         using var watcher = new FileSystemWatcher(output.FullName, "stdout");
         using var changed = new AutoResetEvent(false);
         watcher.Changed += (_, _) => changed.Set();
         watcher.EnableRaisingEvents = true;
         var deadline = Environment.TickCount64 + timeoutMs;
-        while (!File.ReadAllText(StdoutPath).Contains(text, StringComparison.Ordinal))
+        string stdout;
+        while (!done(stdout = File.ReadAllText(StdoutPath)))
         {
             var left = (int)(deadline - Environment.TickCount64);
-            Assert.True(left > 0 && !process.HasExited || File.ReadAllText(StdoutPath).Contains(text, StringComparison.Ordinal),
-                $"runa {string.Join(' ', args)} did not print \"{text}\" (exited: {process.HasExited}); stderr: {File.ReadAllText(StderrPath)}");
+            Assert.True(left > 0 && !process.HasExited || done(File.ReadAllText(StdoutPath)),
+                $"runa {string.Join(' ', args)} did not {what} (exited: {process.HasExited}); stdout: {File.ReadAllText(StdoutPath)}\nstderr: {File.ReadAllText(StderrPath)}");
             changed.WaitOne(Math.Max(1, Math.Min(left, 1000)));
         }
+        return stdout;
     }
 
     /// <summary>Waits for it to finish and returns what it did.</summary>

@@ -8,7 +8,8 @@ namespace Runa.Native.Tests.Cgroups;
 /// One integration test's cgroups on the real machine: a unique top-level name
 /// (/runa-test-&lt;guid&gt;, so parallel test classes never share a parent), the managers and
 /// processes the test made, and a cleanup that runs even when the test fails: destroy every
-/// manager, then sweep whatever is left under the unique name in every hierarchy (kill + rmdir).
+/// manager, then sweep whatever is left under the unique name in every hierarchy (kill + rmdir),
+/// and fail if a manager's destroy threw or left its own cgroup.
 /// </summary>
 internal sealed class CgroupSandbox : IAsyncDisposable
 {
@@ -60,17 +61,23 @@ internal sealed class CgroupSandbox : IAsyncDisposable
     public List<string> Leftovers() =>
         Layout.Hierarchies.Select(h => h.MountPoint + "/" + Name).Where(Directory.Exists).ToList();
 
+    /// <summary>
+    /// Destroys every manager, sweeps what is left, and then fails the test if a destroy threw or
+    /// left its cgroup behind: the sweep keeps the machine clean, but a leak is a bug to see.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        var leaks = new List<string>();
         foreach (var manager in _managers)
         {
             try
             {
                 await manager.DestroyAsync();
+                leaks.AddRange(manager.Paths.Values.Distinct().Where(Directory.Exists).Select(d => $"{d} (left by the destroy of {manager.Path})"));
             }
-            catch (Exception)
+            catch (Exception e)
             {
-                // The sweep below is the safety net; the test reports its own failures.
+                leaks.Add($"the destroy of {manager.Path} threw {e.GetType().Name}: {e.Message}");
             }
         }
         foreach (var dir in Leftovers())
@@ -80,6 +87,10 @@ internal sealed class CgroupSandbox : IAsyncDisposable
         foreach (var shell in _shells)
         {
             shell.Dispose();
+        }
+        if (leaks.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException("cgroup cleanup: " + string.Join("; ", leaks.Distinct()));
         }
     }
 
