@@ -129,9 +129,21 @@ public sealed unsafe class EpollLoop : IDisposable
 
         public void Fire()
         {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return; // readiness reported just before its owner let go of it
+                }
+            }
             try
             {
                 _onReady();
+            }
+            catch (ObjectDisposedException) when (OwnerLetGo())
+            {
+                // The owner closed its fd while it was ready (a container deleted under load): it
+                // wants nothing more from it, and an engine reading our stderr must not see noise.
             }
             catch (Exception e)
             {
@@ -146,6 +158,38 @@ public sealed unsafe class EpollLoop : IDisposable
                 }
                 var ev = new Libc.epoll_event { events = Events | Libc.EPOLLONESHOT, data = _id };
                 Libc.epoll_ctl(_loop._epoll.Fd, Libc.EPOLL_CTL_MOD, Fd, &ev);
+            }
+        }
+
+        /// <summary>
+        /// True once the owner disposed this registration, or its fd is closed (a new reference
+        /// to a closed handle is refused).
+        /// </summary>
+        private bool OwnerLetGo()
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return true;
+                }
+            }
+            var added = false;
+            try
+            {
+                _handle.DangerousAddRef(ref added);
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
+            finally
+            {
+                if (added)
+                {
+                    _handle.DangerousRelease();
+                }
             }
         }
 
