@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Runa.Host.Transport;
 using Runa.Kernel;
+using Runa.Runtime.Diagnostics;
 using Runa.Runtime.Interop;
 
 namespace Runa.Host.Cli;
@@ -77,9 +78,13 @@ public sealed class RemoteRuntime : IRuntimeClient
             };
             throw new CliError($"cannot connect to the runa daemon at {address}: {why}");
         }
+        Trace.Mark("client: connected");
         var connection = new FrameConnection(socket, "the runa daemon", TimeSpan.FromSeconds(30));
+        Trace.Mark("client: connection made");
         connection.Start();
+        Trace.Mark("client: connection started");
         connection.Send(FrameType.Hello, 0, WireMessages.Encode(new Hello(protocol, $"runa {ThisAssembly()}") { LogLevel = log is null ? null : logLevel }, WireJson.Default.Hello));
+        Trace.Mark("client: hello sent");
         Frame first;
         try
         {
@@ -95,6 +100,7 @@ public sealed class RemoteRuntime : IRuntimeClient
                 ? $"the runa daemon at {address} did not answer the handshake"
                 : $"the runa daemon at {address} closed the connection during the handshake{(reason is null ? "" : $": {reason.Message}")}");
         }
+        Trace.Mark("client: handshake answered");
         using (first)
         {
             try
