@@ -11,6 +11,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         Trace.Mark("main");
+        Warmup.Start(args);
         var root = new RootCommand("runa: an OCI container runtime (runc-compatible CLI; `runa daemon` hosts many containers)");
         foreach (var o in GlobalOptions.All)
         {
