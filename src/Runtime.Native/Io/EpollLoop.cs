@@ -129,18 +129,15 @@ public sealed unsafe class EpollLoop : IDisposable
 
         public void Fire()
         {
-            lock (_gate)
+            if (OwnerLetGo)
             {
-                if (_disposed)
-                {
-                    return; // readiness reported just before its owner let go of it
-                }
+                return; // readiness reported just before its owner let go of it
             }
             try
             {
                 _onReady();
             }
-            catch (ObjectDisposedException) when (OwnerLetGo())
+            catch (ObjectDisposedException) when (OwnerLetGo)
             {
                 // The owner closed its fd while it was ready (a container deleted under load): it
                 // wants nothing more from it, and an engine reading our stderr must not see noise.
@@ -162,33 +159,16 @@ public sealed unsafe class EpollLoop : IDisposable
         }
 
         /// <summary>
-        /// True once the owner disposed this registration, or its fd is closed (a new reference
-        /// to a closed handle is refused).
+        /// True once the owner disposed this registration. (Its fd cannot be closed before that:
+        /// the registration holds a reference on it.)
         /// </summary>
-        private bool OwnerLetGo()
+        private bool OwnerLetGo
         {
-            lock (_gate)
+            get
             {
-                if (_disposed)
+                lock (_gate)
                 {
-                    return true;
-                }
-            }
-            var added = false;
-            try
-            {
-                _handle.DangerousAddRef(ref added);
-                return false;
-            }
-            catch (ObjectDisposedException)
-            {
-                return true;
-            }
-            finally
-            {
-                if (added)
-                {
-                    _handle.DangerousRelease();
+                    return _disposed;
                 }
             }
         }
