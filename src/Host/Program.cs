@@ -20,14 +20,14 @@ public static class Program
         foreach (var c in new[]
                  {
                      CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), ListCommand.Build(),
-                     KillCommand.Build(), DeleteCommand.Build(), SpecCommand.Build(), NotImplementedCommands.Exec(),
+                     KillCommand.Build(), DeleteCommand.Build(), SpecCommand.Build(), ExecCommand.Build(),
                      PsCommand.Build(), EventsCommand.Build(), PauseCommands.Pause(), PauseCommands.Resume(), UpdateCommand.Build(),
                      DaemonCommand.Build(),
                  })
         {
             root.Subcommands.Add(c);
         }
-        var parsed = root.Parse(args);
+        var parsed = root.Parse(ExecCommand.SeparateCommand(root, args));
         Trace.Mark("parsed");
         var code = await parsed.InvokeAsync();
         Trace.Mark("done");

@@ -125,6 +125,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         Receive<Stage0Exited>(_ => { });
         Receive<ChildFailed>(m => Context.GetLogger().Warning($"container {_id}: a helper actor failed and was stopped: {m.Cause.Message}"));
         ResourceCommands();
+        ExecCommands();
         Receive<Terminated>(m =>
         {
             if (!Unsubscribe(m.ActorRef))
@@ -406,6 +407,10 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
 
     private void ForgetChild(IActorRef child)
     {
+        if (ForgetExec(child))
+        {
+            return;
+        }
         if (child.Equals(_init))
         {
             _init = null;

@@ -149,3 +149,41 @@ public sealed record SubscribeEvents(string Id, TimeSpan Interval) : ContainerCo
 
 /// <summary>One line of `runa events`: {"type":"stats"|"oom","id":…,"data":{…}}.</summary>
 public sealed record ContainerEventNotice(string Type, string Id, Runtime.Cgroups.CgroupStats? Data);
+
+/// <summary>
+/// `runa exec`: run another process in the container. The process is <see cref="ProcessJson"/>
+/// (--process FILE, whole) when given; else the container's own process with <see cref="Args"/>
+/// and the other overrides applied, as runc composes it. <see cref="Stdio"/> and
+/// <see cref="KeepConsole"/> work as for <see cref="CreateContainer"/>; with <see cref="Foreground"/>
+/// the exit status is kept until a <see cref="WaitExec"/> collects it.
+/// </summary>
+public sealed record ExecInContainer(string Id) : ContainerCommand(Id)
+{
+    public string? ProcessJson { get; init; }
+    public IReadOnlyList<string>? Args { get; init; }
+    public string? Cwd { get; init; }
+    public IReadOnlyList<string>? Env { get; init; }
+    public uint? Uid { get; init; }
+    public uint? Gid { get; init; }
+    public IReadOnlyList<uint>? AdditionalGids { get; init; }
+    public IReadOnlyList<string>? Caps { get; init; }
+    public bool NoNewPrivileges { get; init; }
+    public bool Tty { get; init; }
+    public string? ConsoleSocket { get; init; }
+    public string? PidFile { get; init; }
+    public IReadOnlyList<SafeFd>? Stdio { get; init; }
+    public bool KeepConsole { get; init; }
+    public bool Foreground { get; init; }
+}
+
+/// <summary>The exec'd process runs (its execve succeeded): its host pid, and its pty master when kept.</summary>
+public sealed record ExecStartedReply(string Id, int Pid, SafeFd? Console);
+
+/// <summary>Reply <see cref="ExecExitedReply"/> when the process `runa exec` started as <see cref="Pid"/> exits.</summary>
+public sealed record WaitExec(string Id, int Pid) : ContainerCommand(Id);
+
+/// <summary>How an exec'd process ended (null status: not ours to reap).</summary>
+public sealed record ExecExitedReply(string Id, int Pid, ExitStatus? Status);
+
+/// <summary>Send a signal to a process `runa exec` started (a foreground exec passes its signals on).</summary>
+public sealed record SignalExec(string Id, int Pid, int Signal) : ContainerCommand(Id);

@@ -43,7 +43,7 @@ public sealed class DaemonService(DaemonSettings settings, ILoggerFactory logger
         _server = new DaemonServer(_engine.System, _engine.Registry, WireCatalog.Default, authorizer,
             new DaemonServerOptions { HandshakeTimeout = settings.HandshakeTimeout, WriteTimeout = settings.WriteTimeout },
             loggers.CreateLogger("Runa.Daemon.Server"),
-            request => request is CreateContainer ? reaper.BeginSpawn() : null,
+            request => request is CreateContainer or ExecInContainer ? reaper.BeginSpawn() : null,
             bridge.Tap);
         try
         {

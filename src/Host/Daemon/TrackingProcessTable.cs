@@ -49,7 +49,7 @@ public sealed class OwnedProcessHandle(IProcessHandle inner, IDisposable owned) 
 /// <summary>Launches runa-init under a spawn fence and registers stage 0 as owned before the fence lifts.</summary>
 public sealed class TrackingInitLauncher(IInitLauncher inner, ChildReaper reaper) : IInitLauncher
 {
-    public LaunchedInit Launch(SafeFd execFifo, IReadOnlyList<SafeFd>? stdio)
+    public LaunchedInit Launch(SafeFd? execFifo, IReadOnlyList<SafeFd>? stdio)
     {
         using var fence = reaper.BeginSpawn();
         var launched = inner.Launch(execFifo, stdio);

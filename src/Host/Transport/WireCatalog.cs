@@ -58,7 +58,26 @@ public sealed class WireCatalog
         .Add(WireJson.Default.ContainerPidsReply)
         .Add(WireJson.Default.GetContainerStats, request: true)
         .Add(WireJson.Default.SubscribeEvents, request: true)
-        .Add(WireJson.Default.ContainerEventNotice);
+        .Add(WireJson.Default.ContainerEventNotice)
+        .Add(WireJson.Default.ExecInContainer, request: true,
+            detach: m => (m with { Stdio = null }, m.Stdio ?? []),
+            attach: (m, fds) => fds.Count switch
+            {
+                0 => m with { Stdio = null },
+                3 => m with { Stdio = fds },
+                _ => throw new ProtocolException($"an ExecInContainer carries 0 or 3 stdio fds, not {fds.Count}"),
+            })
+        .Add(WireJson.Default.ExecStartedReply,
+            detach: m => (m with { Console = null }, m.Console is null ? [] : [m.Console]),
+            attach: (m, fds) => fds.Count switch
+            {
+                0 => m with { Console = null },
+                1 => m with { Console = fds[0] },
+                _ => throw new ProtocolException($"an ExecStartedReply carries at most 1 fd, not {fds.Count}"),
+            })
+        .Add(WireJson.Default.WaitExec, request: true)
+        .Add(WireJson.Default.ExecExitedReply)
+        .Add(WireJson.Default.SignalExec, request: true);
 
     /// <summary>A catalog that also knows <typeparamref name="T"/> (named by its type name).</summary>
     public WireCatalog Add<T>(JsonTypeInfo<T> info, bool request = false,

@@ -34,6 +34,11 @@ namespace Runa.Host.Transport;
 [JsonSerializable(typeof(GetContainerStats))]
 [JsonSerializable(typeof(SubscribeEvents))]
 [JsonSerializable(typeof(ContainerEventNotice))]
+[JsonSerializable(typeof(ExecInContainer))]
+[JsonSerializable(typeof(ExecStartedReply))]
+[JsonSerializable(typeof(WaitExec))]
+[JsonSerializable(typeof(ExecExitedReply))]
+[JsonSerializable(typeof(SignalExec))]
 public sealed partial class WireJson : JsonSerializerContext
 {
 }

@@ -17,9 +17,9 @@ public sealed record LaunchedInit(IProcessHandle Stage0, SafeFd Sync, SafeFd Log
 /// <summary>Starts runa-init; the seam TestKit scenarios replace with a double that speaks the protocol.</summary>
 public interface IInitLauncher
 {
-    /// <param name="execFifo">O_PATH fd of the container's exec fifo (fd 5 in runa-init).</param>
-    /// <param name="stdio">fds for the container's 0/1/2, or null for ours.</param>
-    LaunchedInit Launch(SafeFd execFifo, IReadOnlyList<SafeFd>? stdio);
+    /// <param name="execFifo">O_PATH fd of the container's exec fifo (fd 5 in runa-init); null for `runa exec`.</param>
+    /// <param name="stdio">fds for the process's 0/1/2, or null for ours.</param>
+    LaunchedInit Launch(SafeFd? execFifo, IReadOnlyList<SafeFd>? stdio);
 }
 
 /// <summary>
@@ -41,7 +41,7 @@ public sealed class InitLauncher : IInitLauncher
     public static string DefaultPath =>
         Environment.GetEnvironmentVariable("RUNA_INIT") is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "runa-init");
 
-    public LaunchedInit Launch(SafeFd execFifo, IReadOnlyList<SafeFd>? stdio)
+    public LaunchedInit Launch(SafeFd? execFifo, IReadOnlyList<SafeFd>? stdio)
     {
         var memfd = Image();
         // Room for a plan up to runa-init's limit (protocol.h RUNA_MAX_PACKET): a large
@@ -51,7 +51,7 @@ public sealed class InitLauncher : IInitLauncher
         try
         {
             (logRead, logWrite) = Sys.Pipe();
-            var pid = Sys.Spawn($"/proc/self/fd/{memfd.Fd}", ["runa-init"], [], [child, logWrite, execFifo], stdio);
+            var pid = Sys.Spawn($"/proc/self/fd/{memfd.Fd}", ["runa-init"], [], execFifo is null ? [child, logWrite] : [child, logWrite, execFifo], stdio);
             // The stage-0 process is our child and unreaped, so its pid cannot be reused yet.
             var handle = new PidfdProcess(pid, Sys.PidfdOpen(pid), reap: true);
             return new LaunchedInit(handle, host, logRead);

@@ -86,6 +86,39 @@ public static class InitPlanner
         {
             plan.Op(PlanOp.SetDomainname, $"set the domainname to {spec.Domainname}").Str(spec.Domainname);
         }
+        var (rows, cols) = PlanProcess(plan, process, rootfs, PlanOp.Exec);
+        return new InitPlan(bootstrap, plan, cloneFlags, process.Terminal, rows, cols);
+    }
+
+    /// <summary>
+    /// `runa exec`: a process that joins every namespace of the running container's init
+    /// (<paramref name="initPid"/>, as the host sees it) and runs at once. The cgroup is joined
+    /// by runa-init's stage 0, which the host moves into the container's cgroup before the bootstrap.
+    /// </summary>
+    public static InitPlan BuildExec(Spec container, string rootfs, Oci.Process process, int initPid)
+    {
+        var bootstrap = new OpList();
+        var namespaces = container.Linux?.Namespaces ?? [];
+        // The user namespace last: as host root we may join the others from where we stand, and
+        // one the container joined by path may belong to an ancestor user namespace we would
+        // have no rights in from inside the container's.
+        foreach (var (type, flag) in NamespaceTypes.Ordered.Where(t => t.Type != "user").Append(NamespaceTypes.Ordered[0]))
+        {
+            if (namespaces.Any(n => n.Type == type))
+            {
+                var path = $"/proc/{initPid}/ns/{NamespaceTypes.ProcFile(type)}";
+                bootstrap.Op(BootstrapOp.JoinNamespace, $"join the container's {type} namespace ({path})").U64(flag).Str(path);
+            }
+        }
+        bootstrap.Op(BootstrapOp.CloneFlags, "start the process in the container").U64(0);
+        var plan = new OpList();
+        var (rows, cols) = PlanProcess(plan, process, rootfs, PlanOp.ExecNow);
+        return new InitPlan(bootstrap, plan, 0, process.Terminal, rows, cols);
+    }
+
+    /// <summary>The process itself: limits, console, credentials, working directory, and the exec.</summary>
+    private static (int Rows, int Cols) PlanProcess(OpList plan, Oci.Process process, string rootfs, PlanOp execOp)
+    {
         foreach (var r in process.Rlimits ?? [])
         {
             RlimitNames.TryGet(r.Type, out var resource);
@@ -125,7 +158,7 @@ public static class InitPlanner
         }
         plan.Op(PlanOp.Ready, "report ready");
         plan.Op(PlanOp.CloseLog, "close the log pipe");
-        var exec = plan.Op(PlanOp.Exec, $"exec {process.Args[0]}").U64((ulong)process.Args.Count);
+        var exec = plan.Op(execOp, $"exec {process.Args[0]}").U64((ulong)process.Args.Count);
         foreach (var a in process.Args)
         {
             exec.Str(a);
@@ -134,7 +167,7 @@ public static class InitPlanner
         {
             exec.Str(e);
         }
-        return new InitPlan(bootstrap, plan, cloneFlags, process.Terminal, rows, cols);
+        return (rows, cols);
     }
 
     private static OpList BuildBootstrap(Linux linux, out ulong cloneFlags)

@@ -14,6 +14,14 @@ public static class NamespaceTypes
         ("pid", CLONE_NEWPID), ("mount", CLONE_NEWNS), ("cgroup", CLONE_NEWCGROUP), ("time", CLONE_NEWTIME),
     ];
 
+    /// <summary>The namespace's file under /proc/PID/ns.</summary>
+    public static string ProcFile(string type) => type switch
+    {
+        "network" => "net",
+        "mount" => "mnt",
+        _ => type,
+    };
+
     public static ulong? Flag(string type)
     {
         foreach (var (t, f) in Ordered)

@@ -78,7 +78,8 @@ public static class SpecValidator
         }
     }
 
-    private static void ValidateProcess(Process p)
+    /// <summary>The process of a container, or of `runa exec` (its --process file uses the same fields).</summary>
+    public static void ValidateProcess(Process p)
     {
         if (p.Args is null || p.Args.Count == 0 || string.IsNullOrEmpty(p.Args[0]))
         {

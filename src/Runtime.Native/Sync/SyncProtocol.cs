@@ -51,6 +51,7 @@ public enum PlanOp : ushort
     Ready = 22,
     Exec = 23,
     CloseLog = 24,
+    ExecNow = 25,
 }
 
 /// <summary>RUNA_OP_MOUNT behaviour flags.</summary>

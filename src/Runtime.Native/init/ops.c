@@ -323,7 +323,7 @@ static void op_resolve(const char *argv0, const char *pathvar)
 	bail_exit(127, ENOENT, "exec: \"%s\": executable file not found in $PATH", argv0);
 }
 
-static void op_exec(const struct op *op)
+static void op_exec(const struct op *op, int wait_fifo)
 {
 	need_args(op, 1);
 	int argc = (int)op_u64(op, 0);
@@ -339,19 +339,21 @@ static void op_exec(const struct op *op)
 	for (int i = 0; i < envc; i++)
 		envp[i] = (char *)op_str(op, 1 + argc + i);
 
-	/* Block until `runa start` opens the fifo for reading; then tell it we got the go. */
-	char fifo[64];
-	fd_path(RUNA_FD_FIFO, fifo, sizeof fifo);
-	int fd;
-	do {
-		fd = open(fifo, O_WRONLY | O_CLOEXEC);
-	} while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		bail(errno, "open the exec fifo");
-	if (write(fd, "0", 1) != 1)
-		bail(errno, "write the exec fifo");
-	close(fd);
-	close(RUNA_FD_FIFO);
+	if (wait_fifo) {
+		/* Block until `runa start` opens the fifo for reading; then tell it we got the go. */
+		char fifo[64];
+		fd_path(RUNA_FD_FIFO, fifo, sizeof fifo);
+		int fd;
+		do {
+			fd = open(fifo, O_WRONLY | O_CLOEXEC);
+		} while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			bail(errno, "open the exec fifo");
+		if (write(fd, "0", 1) != 1)
+			bail(errno, "write the exec fifo");
+		close(fd);
+		close(RUNA_FD_FIFO);
+	}
 
 	/* The user process starts with default signal dispositions, an empty mask, no stray fds. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -463,7 +465,10 @@ void run_plan(const uint8_t *payload, uint32_t len)
 			close_log();
 			break;
 		case RUNA_OP_EXEC:
-			op_exec(&op);
+			op_exec(&op, 1);
+			break;
+		case RUNA_OP_EXEC_NOW:
+			op_exec(&op, 0);
 			break;
 		default:
 			bail(EPROTO, "unknown op %u", op.code);

@@ -24,6 +24,9 @@
  *               ◄───────────────────────────────── CONSOLE (pty master via SCM_RIGHTS), if asked
  *               ◄───────────────────────────────── READY, or ERROR {op index, errno, text}
  *      (create returns; later `runa start` opens exec.fifo for reading)
+ *
+ * `runa exec` runs the same two stages: the bootstrap joins every namespace of the container's
+ * init (clone flags 0), and the plan sets up the process and ends in EXEC_NOW instead of EXEC.
  *                                                    open(/proc/self/fd/5, O_WRONLY) returns; execve
  *               ◄───────────────────────────────── ERROR if execve fails (the socket is CLOEXEC,
  *                                                    so EOF means the exec happened)
@@ -61,7 +64,9 @@ enum {
 /* BOOTSTRAP ops, run by stage 0 */
 enum {
 	RUNA_B_CLONE_FLAGS = 1, /* u64 CLONE_NEW* flags for the container init */
-	RUNA_B_JOIN_NS = 2,     /* u64 nstype (CLONE_NEW*), str path: setns before clone, in order */
+	RUNA_B_JOIN_NS = 2,     /* u64 nstype (CLONE_NEW*), str path: every path is opened first, then
+				   all are joined in order, so a joined mount namespace cannot change
+				   what a later path names */
 	RUNA_B_UID_MAP = 3,     /* str: the contents of /proc/<pid>/uid_map */
 	RUNA_B_GID_MAP = 4,     /* str: the contents of /proc/<pid>/gid_map */
 	RUNA_B_SETGROUPS = 5,   /* str "allow" or "deny", written before gid_map */
@@ -93,6 +98,7 @@ enum {
 	RUNA_OP_READY = 22,        /* send READY */
 	RUNA_OP_EXEC = 23,         /* u64 argc, str args..., str env...: wait on the fifo, then execve */
 	RUNA_OP_CLOSE_LOG = 24,    /* close the log pipe (nothing reads it once the host is gone) */
+	RUNA_OP_EXEC_NOW = 25,     /* as RUNA_OP_EXEC, without waiting on the fifo (`runa exec`) */
 };
 
 /* RUNA_OP_MOUNT behaviour flags */

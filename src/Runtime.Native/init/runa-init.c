@@ -24,8 +24,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#define MAX_JOINED 8
+
 struct bootstrap {
 	uint64_t clone_flags;
+	int njoin;
+	int join_fd[MAX_JOINED];
+	uint64_t join_type[MAX_JOINED];
+	const char *join_path[MAX_JOINED]; /* points into the bootstrap payload, which is kept */
+	int join_op[MAX_JOINED];           /* the op's index, for errors */
 	const char *uid_map;
 	const char *gid_map;
 	const char *setgroups;
@@ -45,14 +52,30 @@ static void write_proc(pid_t pid, const char *file, const char *content)
 		bail(errno, "close %s", path);
 }
 
-static void join_namespace(uint64_t type, const char *path)
+static void open_namespace(struct bootstrap *b, uint64_t type, const char *path)
 {
+	if (b->njoin == MAX_JOINED)
+		bail(E2BIG, "more than %d namespaces to join", MAX_JOINED);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		bail(errno, "open namespace %s", path);
-	if (setns(fd, (int)type) < 0)
-		bail(errno, "setns %s", path);
-	close(fd);
+	b->join_fd[b->njoin] = fd;
+	b->join_type[b->njoin] = type;
+	b->join_path[b->njoin] = path;
+	b->join_op[b->njoin] = g_op_index;
+	b->njoin++;
+}
+
+static void join_namespaces(struct bootstrap *b)
+{
+	for (int i = 0; i < b->njoin; i++) {
+		g_op_index = b->join_op[i];
+		if (setns(b->join_fd[i], (int)b->join_type[i]) < 0)
+			bail(errno, "setns %s", b->join_path[i]);
+		if (close(b->join_fd[i]) < 0)
+			bail(errno, "close namespace %s", b->join_path[i]);
+	}
+	g_op_index = -1;
 }
 
 /* Terminating signals that arrive before the exec end the init with the shell's 128+N. */
@@ -137,7 +160,7 @@ int main(void)
 			break;
 		case RUNA_B_JOIN_NS:
 			need_args(&op, 2);
-			join_namespace(op_u64(&op, 0), op_str(&op, 1));
+			open_namespace(&b, op_u64(&op, 0), op_str(&op, 1));
 			break;
 		case RUNA_B_UID_MAP:
 			b.uid_map = op_str(&op, 0);
@@ -154,6 +177,7 @@ int main(void)
 		free_op(&op);
 	}
 	g_op_index = -1;
+	join_namespaces(&b);
 
 	if (pipe2(release, O_CLOEXEC) < 0)
 		bail(errno, "pipe");

@@ -37,9 +37,14 @@ public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFacto
     /// <summary>The last fake runa-init launched for <paramref name="containerId"/>.</summary>
     public FakeInit? Of(string containerId) => _launched.LastOrDefault(f => f.ContainerId == containerId);
 
-    public LaunchedInit Launch(SafeFd execFifo, IReadOnlyList<SafeFd>? stdio)
+    public LaunchedInit Launch(SafeFd? execFifo, IReadOnlyList<SafeFd>? stdio)
     {
         Interlocked.Increment(ref _attempts);
+        if (execFifo is null)
+        {
+            // `runa exec` is covered against the real runa-init (ExecTests): the fake speaks only create.
+            throw new NotSupportedException("the fake runa-init does not run exec processes");
+        }
         // What runa-init finds behind fd 5: the exec fifo of <root>/<id>/.
         var fifoPath = new FileInfo($"/proc/self/fd/{execFifo.Fd}").LinkTarget
             ?? throw new InvalidOperationException("the exec fifo fd is not a magic link");
