@@ -57,6 +57,45 @@ public sealed class UserNamespaceTests : IDisposable
         Assert.Empty(Leftovers.Of(id, _runa.Root));
     }
 
+    [IntegrationFact]
+    public void Exec_joins_the_containers_user_namespace_too()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(new BusyboxBundle(s =>
+        {
+            s.Process!.Args = ["sleep", "300"];
+            s.Linux!.Namespaces!.Add(new Namespace { Type = "user" });
+            s.Linux.UidMappings = [new IdMapping { ContainerId = 0, HostId = HostBase, Size = Size }];
+            s.Linux.GidMappings = [new IdMapping { ContainerId = 0, HostId = HostBase, Size = Size }];
+        }));
+        Chown(bundle.Rootfs);
+        var id = _runa.NewId();
+        _runa.Run("run", "-d", "-b", bundle.Dir, id).Ok();
+        try
+        {
+            var pid = _runa.State(id).GetProperty("pid").GetInt32();
+            var r = _runa.Run("exec", id, "sh", "-c", "id -u; cat /proc/self/uid_map; [ \"$(readlink /proc/self/ns/user)\" = \"$(readlink /proc/1/ns/user)\" ] && echo same");
+            Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+            var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("0", lines[0]);
+            Assert.Equal(new[] { "0", HostBase.ToString(), Size.ToString() }, lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("same", lines[2]);
+
+            // A uid given to exec is the container's: 1000 inside is HostBase + 1000 outside.
+            var pidFile = Path.Combine(bundle.Dir, "exec.pid");
+            _runa.Run("exec", "-d", "--pid-file", pidFile, "-u", "1000:1000", id, "sleep", "300").Ok();
+            var execPid = int.Parse(File.ReadAllText(pidFile));
+            var status = File.ReadAllLines($"/proc/{execPid}/status");
+            Assert.StartsWith($"Uid:\t{HostBase + 1000}\t", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)));
+            Assert.Equal(new FileInfo($"/proc/{pid}/ns/user").LinkTarget, new FileInfo($"/proc/{execPid}/ns/user").LinkTarget);
+        }
+        finally
+        {
+            _runa.Run("delete", "--force", id);
+        }
+        Assert.Empty(Leftovers.Of(id, _runa.Root));
+    }
+
     private static void Chown(string path)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("chown") { ArgumentList = { "-R", "-h", $"{HostBase}:{HostBase}", path } };

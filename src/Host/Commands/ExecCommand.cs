@@ -78,8 +78,17 @@ public static class ExecCommand
                     KeepConsole = foreground && p.GetValue(consoleSocket) is null,
                     Foreground = foreground,
                 };
+                if (!foreground)
+                {
+                    await ctx.Ask<ExecStartedReply>(request);
+                    return 0;
+                }
+                // Signals are taken over before the process exists: one that comes while it starts
+                // is passed on once it runs, instead of killing runa with the process left behind.
+                using var signals = new SignalForwarder(ctx);
                 var started = await ctx.Ask<ExecStartedReply>(request);
-                return foreground ? await Foreground(ctx, started) : 0;
+                signals.Target(started);
+                return await Foreground(ctx, started);
             }
             catch (Exception e) when (e is not CliError { ExitCode: FailureExitCode })
             {
@@ -93,30 +102,71 @@ public static class ExecCommand
     private static async Task<int> Foreground(CommandContext ctx, ExecStartedReply started)
     {
         using var relay = started.Console is null ? null : new ConsoleRelay(started.Console);
-        // Signals for a foreground exec are meant for its process: pass them on, as runc does.
-        var forwarded = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
-            .Select(s => PosixSignalRegistration.Create(s, c =>
-            {
-                c.Cancel = true;
-                var number = c.Signal switch
-                {
-                    PosixSignal.SIGINT => 2,
-                    PosixSignal.SIGTERM => 15,
-                    PosixSignal.SIGHUP => 1,
-                    _ => 3,
-                };
-                _ = ctx.Ask<Done>(new SignalExec(started.Id, started.Pid, number));
-            }))
-            .ToList();
-        try
+        var exited = await ctx.Ask<ExecExitedReply>(new WaitExec(started.Id, started.Pid), Timeout.InfiniteTimeSpan);
+        relay?.Drain(TimeSpan.FromSeconds(2));
+        return exited.Status?.ShellCode ?? FailureExitCode;
+    }
+
+    /// <summary>SIGINT, SIGTERM, SIGHUP and SIGQUIT to a foreground exec are meant for its process: pass them on, as runc does.</summary>
+    private sealed class SignalForwarder : IDisposable
+    {
+        private readonly CommandContext _ctx;
+        private readonly List<PosixSignalRegistration> _registrations;
+        private readonly List<int> _pending = [];
+        private readonly Lock _gate = new();
+        private ExecStartedReply? _target;
+
+        public SignalForwarder(CommandContext ctx)
         {
-            var exited = await ctx.Ask<ExecExitedReply>(new WaitExec(started.Id, started.Pid), Timeout.InfiniteTimeSpan);
-            relay?.Drain(TimeSpan.FromSeconds(2));
-            return exited.Status?.ShellCode ?? FailureExitCode;
+            _ctx = ctx;
+            _registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
+                .Select(s => PosixSignalRegistration.Create(s, OnSignal))
+                .ToList();
         }
-        finally
+
+        public void Target(ExecStartedReply started)
         {
-            foreach (var r in forwarded)
+            List<int> pending;
+            lock (_gate)
+            {
+                _target = started;
+                pending = [.. _pending];
+                _pending.Clear();
+            }
+            foreach (var signal in pending)
+            {
+                Send(started, signal);
+            }
+        }
+
+        private void OnSignal(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            var number = c.Signal switch
+            {
+                PosixSignal.SIGINT => 2,
+                PosixSignal.SIGTERM => 15,
+                PosixSignal.SIGHUP => 1,
+                _ => 3,
+            };
+            ExecStartedReply? target;
+            lock (_gate)
+            {
+                target = _target;
+                if (target is null)
+                {
+                    _pending.Add(number);
+                    return;
+                }
+            }
+            Send(target, number);
+        }
+
+        private void Send(ExecStartedReply target, int signal) => _ = _ctx.Ask<Done>(new SignalExec(target.Id, target.Pid, signal));
+
+        public void Dispose()
+        {
+            foreach (var r in _registrations)
             {
                 r.Dispose();
             }
