@@ -76,6 +76,16 @@ public sealed class ExecProcessSpecTests
     }
 
     [Fact]
+    public void A_uid_alone_keeps_the_containers_gid_and_groups_as_runc_does()
+    {
+        var p = ExecProcessSpec.Compose(Container(), Request("id") with { Uid = 1000, AdditionalGids = [10] });
+
+        Assert.Equal(1000u, p.User.Uid);
+        Assert.Equal(200u, p.User.Gid);
+        Assert.Equal([300u, 10u], p.User.AdditionalGids!);
+    }
+
+    [Fact]
     public void Additional_gids_are_appended_to_the_containers()
     {
         var p = ExecProcessSpec.Compose(Container(), Request("id") with { AdditionalGids = [10, 11] });

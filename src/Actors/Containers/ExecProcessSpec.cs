@@ -18,11 +18,11 @@ public static class ExecProcessSpec
             try
             {
                 p = JsonSerializer.Deserialize(json, OciJson.Default.Process)
-                    ?? throw new SpecException("--process", "the file holds null, not a process");
+                    ?? throw new SpecException("--process", "the file holds null, not a process", "");
             }
             catch (JsonException e)
             {
-                throw new SpecException("--process", $"not a valid process JSON: {e.Message}");
+                throw new SpecException("--process", $"not a valid process JSON: {e.Message}", "");
             }
         }
         else
@@ -30,7 +30,7 @@ public static class ExecProcessSpec
             p = Copy(container.Process ?? throw new SpecException("process", "the container's config has no process"));
             if (m.Args is not { Count: > 0 })
             {
-                throw new SpecException("command", "missing: exec needs a command to run (or --process FILE)");
+                throw new SpecException("command", "missing: exec needs a command to run (or --process FILE)", "");
             }
             p.Args = [.. m.Args];
             p.Terminal = m.Tty;
@@ -44,9 +44,14 @@ public static class ExecProcessSpec
             {
                 p.Env = [.. p.Env ?? [], .. env];
             }
+            // As runc: only what is given changes; the gid and groups stay the container's otherwise.
             if (m.Uid is { } uid)
             {
-                p.User = new User { Uid = uid, Gid = m.Gid ?? 0, Umask = p.User.Umask };
+                p.User.Uid = uid;
+            }
+            if (m.Gid is { } gid)
+            {
+                p.User.Gid = gid;
             }
             if (m.AdditionalGids is { Count: > 0 } gids)
             {
@@ -55,10 +60,17 @@ public static class ExecProcessSpec
             if (m.Caps is { Count: > 0 } caps)
             {
                 var c = p.Capabilities ??= new Capabilities();
-                foreach (var cap in caps)
+                var names = caps.Select(cap => cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant()).ToList();
+                try
                 {
-                    var name = cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant();
-                    CapabilityNames.Mask([name], "--cap");
+                    CapabilityNames.Mask(names, "--cap");
+                }
+                catch (SpecException e)
+                {
+                    throw new SpecException(e.Field, e.Problem, "");
+                }
+                foreach (var name in names)
+                {
                     (c.Bounding ??= []).Add(name);
                     (c.Effective ??= []).Add(name);
                     (c.Permitted ??= []).Add(name);
@@ -75,10 +87,22 @@ public static class ExecProcessSpec
                 p.NoNewPrivileges = true;
             }
         }
-        SpecValidator.ValidateProcess(p);
+        try
+        {
+            SpecValidator.ValidateProcess(p);
+        }
+        catch (SpecException e) when (m.ProcessJson is not null)
+        {
+            throw new SpecException(e.Field, e.Problem, "--process");
+        }
+        catch (SpecException e)
+        {
+            // The container's process with the command line's changes: name both.
+            throw new SpecException(e.Field, e.Problem, "the exec process (config.json and flags)");
+        }
         if (p.Terminal && m.ConsoleSocket is null && !m.KeepConsole)
         {
-            throw new SpecException("--tty", "a terminal needs --console-socket when exec is detached");
+            throw new SpecException("--tty", "a terminal needs --console-socket when exec is detached", "");
         }
         return p;
     }

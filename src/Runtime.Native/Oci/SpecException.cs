@@ -4,17 +4,28 @@ namespace Runa.Runtime.Oci;
 public sealed class SpecException : Exception
 {
     public SpecException(string field, string problem)
-        : base($"config.json: {field}: {problem}")
+        : this(field, problem, "config.json")
+    {
+    }
+
+    /// <param name="source">Where the field comes from ("config.json", "--process"); empty for a command-line flag.</param>
+    public SpecException(string field, string problem, string source)
+        : base(source.Length == 0 ? $"{field}: {problem}" : $"{source}: {field}: {problem}")
     {
         Field = field;
+        Problem = problem;
     }
 
     public SpecException(string message, Exception? inner = null)
         : base(message, inner)
     {
         Field = "";
+        Problem = message;
     }
 
     /// <summary>The offending field, e.g. "linux.namespaces[2].type".</summary>
     public string Field { get; }
+
+    /// <summary>What is wrong with it, without the field.</summary>
+    public string Problem { get; }
 }
