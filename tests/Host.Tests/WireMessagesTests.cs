@@ -28,6 +28,10 @@ public sealed class WireMessagesTests
         Done.Instance,
         new ContainerExitedReply("f", ExitStatus.Killed(9, core: true), "exec failed"),
         new ContainerExitedReply("g", null, null),
+        new WaitExec("h", 1234),
+        new SignalExec("i", 1234, 15),
+        new ExecExitedReply("j", 1234, ExitStatus.Exited(7)),
+        new ExecExitedReply("k", 1234, null),
     };
 
     [Theory]
@@ -89,6 +93,51 @@ public sealed class WireMessagesTests
         var back = (ContainerCreatedReply)WireMessages.Decode(WireCatalog.Default, frame, out _);
         Assert.Same(r, back.Console);
         Assert.Equal(state, back.State);
+        r.Dispose();
+        w.Dispose();
+    }
+
+    [Fact]
+    public void An_exec_request_sends_its_stdio_as_fds_and_keeps_every_override()
+    {
+        var pipes = Enumerable.Range(0, 3).Select(_ => Sys.Pipe()).ToList();
+        var exec = new ExecInContainer("c")
+        {
+            Args = ["sh", "-c", "echo hi"], Cwd = "/tmp", Env = ["A=1"], Uid = 1000, Gid = 1001, AdditionalGids = [5, 6],
+            Caps = ["CAP_NET_RAW"], NoNewPrivileges = true, Tty = true, ConsoleSocket = "/s", PidFile = "/p",
+            KeepConsole = true, Foreground = true, ProcessJson = "{\"args\":[\"true\"]}",
+            Stdio = pipes.Select(p => p.Write).ToList(),
+        };
+        var payload = WireMessages.Encode(WireCatalog.Default, exec, null, out var fds);
+        Assert.Equal(pipes.Select(p => p.Write), fds);
+        using var frame = new Frame(FrameType.Request, 1, payload, fds);
+        var back = (ExecInContainer)WireMessages.Decode(WireCatalog.Default, frame, out _);
+        Assert.Equal(exec.Stdio, back.Stdio);
+        Assert.Equal(exec.Args, back.Args);
+        Assert.Equal(exec.Env, back.Env);
+        Assert.Equal(exec.AdditionalGids, back.AdditionalGids);
+        Assert.Equal(exec.Caps, back.Caps);
+        Assert.Equal(exec with { Stdio = null, Args = null, Env = null, AdditionalGids = null, Caps = null },
+            back with { Stdio = null, Args = null, Env = null, AdditionalGids = null, Caps = null });
+        foreach (var (r, w) in pipes)
+        {
+            r.Dispose();
+            w.Dispose();
+        }
+    }
+
+    [Fact]
+    public void An_exec_started_reply_carries_the_console_as_an_fd()
+    {
+        var (r, w) = Sys.Pipe();
+        var payload = WireMessages.Encode(WireCatalog.Default, new ExecStartedReply("c", 4321, r), null, out var fds);
+        Assert.Same(r, Assert.Single(fds));
+        using var frame = new Frame(FrameType.Reply, 1, payload, fds);
+        var back = (ExecStartedReply)WireMessages.Decode(WireCatalog.Default, frame, out _);
+        Assert.Same(r, back.Console);
+        Assert.Equal(4321, back.Pid);
+        var none = (ExecStartedReply)RoundTrip(new ExecStartedReply("c", 1, null), out _);
+        Assert.Null(none.Console);
         r.Dispose();
         w.Dispose();
     }
