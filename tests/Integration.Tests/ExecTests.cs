@@ -285,6 +285,22 @@ public class ExecTests : IDisposable
     }
 
     [IntegrationFact]
+    public void A_foreground_exec_ends_when_its_container_is_deleted()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(SleeperBundle());
+        var outDir = OutDir(bundle);
+        var (id, _) = RunSleeper(bundle);
+        using var exec = _runa.Start("exec", id, "sh", "-c", "touch /out/up; exec sleep 300");
+        Processes.WaitForFile(Path.Combine(outDir, "up"));
+        _runa.Run("delete", "--force", id).Ok();
+        // The pid namespace went with the init: the exec'd process was killed, and its caller says so.
+        var result = exec.Wait(s_timeout);
+        Assert.True(result.ExitCode is 137 or 255, $"exit {result.ExitCode}\n{result.Stderr}");
+        Assert.Empty(Leftovers.Of(id, _runa.Root));
+    }
+
+    [IntegrationFact]
     public void Bad_exec_requests_fail_with_255_naming_the_problem_and_leave_nothing_behind()
     {
         Integration.Require();

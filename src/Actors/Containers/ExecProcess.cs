@@ -269,7 +269,9 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
             {
                 w.Tell(new ExecExitedReply(_id, Pid, _exit));
             }
-            if (_waiters.Count > 0 || !_request.Foreground)
+            var collected = _waiters.Count > 0;
+            _waiters.Clear();
+            if (collected || !_request.Foreground)
             {
                 Context.Stop(Self);
                 return;
@@ -386,6 +388,7 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
         {
             w.Tell(new ExecExitedReply(_id, Pid, null));
         }
+        _waiters.Clear();
         Context.Stop(Self);
     }
 
@@ -395,6 +398,11 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
         {
             // Stopped before it could answer (the container actor went away).
             _replyTo.Tell(new Status.Failure(new ContainerException(ContainerErrorKind.Failed, "exec failed: the container went away")));
+        }
+        // Stopped with the container (deleted, say): a waiter must not wait for good.
+        foreach (var w in _waiters)
+        {
+            w.Tell(new ExecExitedReply(_id, Pid, _exit));
         }
         _console?.Dispose();
         _stage0?.Dispose();
