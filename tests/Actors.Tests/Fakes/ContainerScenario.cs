@@ -235,7 +235,7 @@ public abstract class ContainerScenario : TestKit
         catch (IOException)
         {
         }
-        var scriptErrors = Launcher.Launched.Where(f => f.ScriptError is not null).ToList();
+        var scriptErrors = Launcher.All.Where(f => f.ScriptError is not null).ToList();
         foreach (var f in scriptErrors)
         {
             TryWrite($"{f}: script error: {f.ScriptError}");

@@ -11,14 +11,21 @@ namespace Runa.Actors.Tests.Fakes;
 /// Stands in for runa-init: <see cref="Launch"/> makes a real SOCK_SEQPACKET socketpair and a
 /// real log pipe, hands the host ends to the actors, and runs a scripted fake runa-init on the
 /// other ends on its own thread. Stage 0 and the container init are <see cref="FakeProcess"/>es.
+/// Launched without an exec fifo (`runa exec`), it runs a fake runa-init in exec mode
+/// (<see cref="ExecScript"/>, listed in <see cref="Execs"/>): stage 0 "joins" the namespaces the
+/// bootstrap names and clones the exec'd process, which runs the plan and exec's at once.
 /// </summary>
 public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFactory cgroups) : IInitLauncher, IDisposable
 {
     private readonly ConcurrentQueue<FakeInit> _launched = new();
+    private readonly ConcurrentQueue<FakeInit> _execs = new();
     private int _attempts;
 
     /// <summary>What every fake runa-init does (unless <see cref="ScriptFor"/> says otherwise).</summary>
     public Action<FakeInit> Script { get; set; } = FakeInit.HappyPath;
+
+    /// <summary>What every fake runa-init launched in exec mode (no exec fifo) does.</summary>
+    public Action<FakeInit> ExecScript { get; set; } = FakeInit.ExecHappyPath;
 
     /// <summary>A script per container id; null: <see cref="Script"/>.</summary>
     public Func<string, Action<FakeInit>?>? ScriptFor { get; set; }
@@ -32,7 +39,17 @@ public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFacto
     /// <summary>How many times Launch was called (including failed launches).</summary>
     public int Attempts => Volatile.Read(ref _attempts);
 
+    /// <summary>The fake runa-inits of creates (exec fifo given), in launch order.</summary>
     public IReadOnlyList<FakeInit> Launched => [.. _launched];
+
+    /// <summary>The fake runa-inits of `runa exec` (no exec fifo), in launch order.</summary>
+    public IReadOnlyList<FakeInit> Execs => [.. _execs];
+
+    /// <summary>Every fake runa-init: creates, then execs.</summary>
+    public IReadOnlyList<FakeInit> All => [.. _launched, .. _execs];
+
+    /// <summary>The execs into <paramref name="containerId"/> (known once their bootstrap named the container's init).</summary>
+    public IReadOnlyList<FakeInit> ExecsOf(string containerId) => [.. _execs.Where(f => f.ContainerId == containerId)];
 
     /// <summary>The last fake runa-init launched for <paramref name="containerId"/>.</summary>
     public FakeInit? Of(string containerId) => _launched.LastOrDefault(f => f.ContainerId == containerId);
@@ -42,8 +59,7 @@ public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFacto
         Interlocked.Increment(ref _attempts);
         if (execFifo is null)
         {
-            // `runa exec` is covered against the real runa-init (ExecTests): the fake speaks only create.
-            throw new NotSupportedException("the fake runa-init does not run exec processes");
+            return LaunchExec(stdio);
         }
         // What runa-init finds behind fd 5: the exec fifo of <root>/<id>/.
         var fifoPath = new FileInfo($"/proc/self/fd/{execFifo.Fd}").LinkTarget
@@ -71,19 +87,45 @@ public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFacto
         return new LaunchedInit(new FakeProcessHandle(stage0, reap: true), host, hostLog);
     }
 
+    /// <summary>
+    /// `runa exec`: no fifo, and the container is not known until the bootstrap names its init
+    /// (/proc/PID/ns/*), as for the real runa-init, which learns it from there too.
+    /// </summary>
+    private LaunchedInit LaunchExec(IReadOnlyList<SafeFd>? stdio)
+    {
+        if (LaunchFault?.Invoke() is { } fault)
+        {
+            throw fault;
+        }
+        var (host, child) = Sys.SeqPacketPair();
+        var (logRead, logWrite) = Sys.Pipe();
+        var stage0 = processes.Spawn("runa:[0:PARENT] exec");
+        var exec = new FakeInit(stage0, child, logWrite, stdio?.Select(f => f.Fd).ToList(), processes, cgroups, ExecScript,
+            initPid => _launched.LastOrDefault(f => f.Init?.Pid == initPid)?.ContainerId);
+        _execs.Enqueue(exec);
+        SafeFd hostLog = logRead;
+        if (HostLogFd is { } replace)
+        {
+            logRead.Dispose();
+            hostLog = replace();
+        }
+        exec.Start();
+        return new LaunchedInit(new FakeProcessHandle(stage0, reap: true), host, hostLog);
+    }
+
     /// <summary>Kills every fake process left and waits for every script thread to end.</summary>
     public void Dispose()
     {
         var stuck = new List<string>();
-        foreach (var f in _launched)
+        foreach (var f in All)
         {
             f.KillAll();
         }
-        foreach (var f in _launched)
+        foreach (var f in All)
         {
             if (!f.Done.Wait(TimeSpan.FromSeconds(10)))
             {
-                stuck.Add(f.ContainerId);
+                stuck.Add(f.ToString());
             }
         }
         if (stuck.Count > 0)
@@ -112,7 +154,8 @@ public sealed class FakeInit
 {
     private readonly SafeFd _sync;
     private readonly SafeFd _log;
-    private readonly SafeFd _fifo;
+    private readonly SafeFd? _fifo;
+    private readonly Func<int, string?>? _containerOfInit;
     private readonly FakeProcessTable _processes;
     private readonly FakeCgroupFactory _cgroups;
     private readonly Action<FakeInit> _script;
@@ -144,13 +187,41 @@ public sealed class FakeInit
         stage0.Dying += OnDying;
     }
 
-    public string ContainerId { get; }
+    /// <summary>Exec mode: no fifo; the container is known once the bootstrap named its init (<paramref name="containerOfInit"/>).</summary>
+    internal FakeInit(FakeProcess stage0, SafeFd sync, SafeFd log, IReadOnlyList<int>? stdio, FakeProcessTable processes,
+        FakeCgroupFactory cgroups, Action<FakeInit> script, Func<int, string?> containerOfInit)
+    {
+        IsExec = true;
+        ContainerId = "?";
+        _containerOfInit = containerOfInit;
+        _sync = sync;
+        _log = log;
+        Stage0 = stage0;
+        Stdio = stdio;
+        _processes = processes;
+        _cgroups = cgroups;
+        _script = script;
+        stage0.Dying += OnDying;
+    }
 
-    public string FifoPath { get; }
+    /// <summary>The container's id; for an exec, "?" until its bootstrap named the container's init.</summary>
+    public string ContainerId { get; private set; }
+
+    /// <summary>True for a fake runa-init of `runa exec`: no fifo, the process exec's right after READY.</summary>
+    public bool IsExec { get; }
+
+    /// <summary>The exec fifo's path (null for an exec).</summary>
+    public string? FifoPath { get; }
+
+    /// <summary>Exec mode: the pid whose /proc/PID/ns/* the bootstrap joins (the container's init, as the host sees it).</summary>
+    public int? JoinedInitPid { get; private set; }
+
+    /// <summary>Exec mode: the process `runa exec` runs, once stage 0 cloned it (the same as <see cref="Init"/>).</summary>
+    public FakeProcess? Process => Init;
 
     public FakeProcess Stage0 { get; }
 
-    /// <summary>The container init, once the script cloned it.</summary>
+    /// <summary>The container init (for an exec, the exec'd process), once the script cloned it.</summary>
     public FakeProcess? Init { get; private set; }
 
     /// <summary>The fd numbers the host passed as the container's stdio (null: its own).</summary>
@@ -203,6 +274,21 @@ public sealed class FakeInit
         }
     }
 
+    /// <summary>
+    /// The real runa-init's good path in exec mode: bootstrap (join the namespaces) → clone → PID →
+    /// stage 0 exits → plan → READY → EXEC_NOW (no fifo to wait on): the sync socket closes.
+    /// </summary>
+    public static void ExecHappyPath(FakeInit f)
+    {
+        f.ReadBootstrap();
+        var process = f.SpawnInit();
+        f.SendPid(process.Pid);
+        f.Stage0.Exit(ExitStatus.Exited(0));
+        f.ReadPlan();
+        f.SendReady();
+        f.Exec();
+    }
+
     /// <summary>The happy path up to READY; then the init just waits (never takes the start).</summary>
     public static FakeProcess UpToReady(FakeInit f)
     {
@@ -235,6 +321,17 @@ public sealed class FakeInit
     {
         var p = Receive(MessageType.Bootstrap);
         Bootstrap = OpListReader.Parse(p.Payload);
+        if (IsExec)
+        {
+            // runa-init joins /proc/PID/ns/*: which container this exec is into.
+            var join = Bootstrap.FirstOrDefault(op => op.BootstrapCode == BootstrapOp.JoinNamespace);
+            var path = join?.Str(1).Split('/');
+            if (path is ["", "proc", var pid, "ns", _] && int.TryParse(pid, out var initPid))
+            {
+                JoinedInitPid = initPid;
+                ContainerId = _containerOfInit!(initPid) ?? "?";
+            }
+        }
         return Bootstrap;
     }
 
@@ -254,7 +351,7 @@ public sealed class FakeInit
             {
                 throw new FakeInitKilled();
             }
-            Init = _processes.Spawn($"runa:[1:INIT] {ContainerId}");
+            Init = _processes.Spawn(IsExec ? $"exec'd process in {ContainerId}" : $"runa:[1:INIT] {ContainerId}");
             Init.Dying += OnDying;
         }
         _cgroups.AdoptChild(Stage0.Pid, Init);
@@ -319,6 +416,10 @@ public sealed class FakeInit
     /// </summary>
     public bool WaitForStart(bool writeByte = true)
     {
+        if (_fifo is null)
+        {
+            throw new InvalidOperationException("an exec has no exec fifo to wait on");
+        }
         lock (_gate)
         {
             if (_isDead)
@@ -392,7 +493,7 @@ public sealed class FakeInit
 
     internal void Start()
     {
-        var thread = new Thread(Run, 256 * 1024) { IsBackground = true, Name = $"fake runa-init {ContainerId}" };
+        var thread = new Thread(Run, 256 * 1024) { IsBackground = true, Name = IsExec ? "fake runa-init exec" : $"fake runa-init {ContainerId}" };
         thread.Start();
     }
 
@@ -424,7 +525,7 @@ public sealed class FakeInit
                 _unblocker = null;
                 ShutSyncLocked();
                 _sync.Dispose();
-                _fifo.Dispose();
+                _fifo?.Dispose();
             }
             CloseLog();
             _done.TrySetResult();
@@ -482,7 +583,7 @@ public sealed class FakeInit
             {
                 if (!_fdsClosed)
                 {
-                    if (_inFifoOpen && _unblocker is null)
+                    if (_inFifoOpen && _unblocker is null && _fifo is not null)
                     {
                         // Our blocked open of the fifo for writing returns once a reader exists.
                         _unblocker = Sys.Open($"/proc/self/fd/{_fifo.Fd}", Libc.O_RDONLY | Libc.O_NONBLOCK);
@@ -529,5 +630,7 @@ public sealed class FakeInit
         _log.Dispose();
     }
 
-    public override string ToString() => $"fake runa-init of {ContainerId} (stage 0 {Stage0.Pid}, init {Init?.Pid})";
+    public override string ToString() => IsExec
+        ? $"fake runa-init exec into {ContainerId} (stage 0 {Stage0.Pid}, process {Init?.Pid})"
+        : $"fake runa-init of {ContainerId} (stage 0 {Stage0.Pid}, init {Init?.Pid})";
 }
