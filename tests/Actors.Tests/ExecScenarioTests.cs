@@ -20,7 +20,7 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
 
     private static string Describe(int errno) => $"{Errno.Describe(errno)} ({Errno.Name(errno)})";
 
-    private static ExecInContainer Sh(string id = "c1") => new(id) { Args = ["sh"], Foreground = true };
+    private static ExecInContainer Sh(string id = "c1") => new(id) { Args = ["sh"], KeepConsole = true };
 
     /// <summary>A created and started container: its fake runa-init, whose init runs the container's process.</summary>
     private FakeInit Running(string id = "c1")
@@ -40,26 +40,6 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
         Assert.Equal(container.Init!.Pid, state.Pid);
         Assert.False(container.Init.HasExited);
         Assert.False(Cgroups.Of(container.ContainerId)!.Destroyed);
-    }
-
-    /// <summary>
-    /// Sends <paramref name="command"/> (from a fresh probe each try) until the reply is a NotFound
-    /// failure. A command that reaches the container actor after its exec child stopped but before
-    /// it took in the child's Terminated is forwarded to the dead child and never answered.
-    /// </summary>
-    private ContainerException AwaitNotFound(object command)
-    {
-        ContainerException? error = null;
-        AwaitAssert(() =>
-        {
-            var probe = CreateTestProbe();
-            Registry.Tell(command, probe.Ref);
-            var m = probe.ExpectMsg<object>(TimeSpan.FromSeconds(1));
-            var failure = Assert.IsType<Status.Failure>(m);
-            error = Assert.IsType<ContainerException>(failure.Cause);
-            Assert.Equal(ContainerErrorKind.NotFound, error.Kind);
-        }, Long);
-        return error!;
     }
 
     [Fact]
@@ -111,11 +91,13 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
 
         process.Exit(ExitStatus.Exited(3));
         Assert.Equal(new ExecExitedReply("c1", process.Pid, ExitStatus.Exited(3)), ExpectMsg<ExecExitedReply>(Long));
-        // Collected: the exec is over, and its pid is forgotten.
+        // The exec actor is gone; the container actor still knows how the process ended.
         var execActor = LastSender;
         Watch(execActor);
         ExpectTerminated(execActor, Long);
-        Assert.Equal($"container c1 has no process {process.Pid} started by exec", AwaitNotFound(new WaitExec("c1", process.Pid)).Message);
+        Assert.Equal(new ExecExitedReply("c1", process.Pid, ExitStatus.Exited(3)), Ask<ExecExitedReply>(new WaitExec("c1", process.Pid)));
+        Registry.Tell(new SignalExec("c1", process.Pid, 15));
+        Assert.Equal($"process {process.Pid} of container c1 has exited", ExpectError(ContainerErrorKind.InvalidState).Message);
 
         AssertContainerUnaffected(container);
         Assert.Equal(["ContainerCreating", "ContainerCreated", "ContainerStarted"], JournalEvents("c1"));
@@ -138,10 +120,10 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
     }
 
     [Fact]
-    public void A_background_exec_forgets_its_process_once_it_exited()
+    public void A_wait_racing_the_end_of_an_exec_is_answered_with_its_status()
     {
         var container = Running();
-        var started = Ask<ExecStartedReply>(Sh() with { Foreground = false });
+        var started = Ask<ExecStartedReply>(Sh() with { KeepConsole = false });
         var execActor = LastSender;
         var process = Launcher.Execs.Single().Process!;
         Assert.Equal(process.Pid, started.Pid);
@@ -149,8 +131,17 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
 
         process.Exit(ExitStatus.Exited(0));
 
+        // Waits sent while the exec actor ends, and after: none is lost to the dead letters.
+        var probes = Enumerable.Range(0, 20).Select(_ => CreateTestProbe()).ToList();
+        foreach (var probe in probes)
+        {
+            Registry.Tell(new WaitExec("c1", process.Pid), probe.Ref);
+        }
         ExpectTerminated(execActor, Long);
-        Assert.Equal(ContainerErrorKind.NotFound, AwaitNotFound(new WaitExec("c1", process.Pid)).Kind);
+        foreach (var probe in probes)
+        {
+            Assert.Equal(new ExecExitedReply("c1", process.Pid, ExitStatus.Exited(0)), probe.ExpectMsg<ExecExitedReply>(Long));
+        }
         AssertContainerUnaffected(container);
     }
 
@@ -205,7 +196,7 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
             f.Bail(f.PlanIndexOf(PlanOp.Resolve), Errno.ENOENT, NotFoundText, 127);
         };
 
-        Registry.Tell(new ExecInContainer("c1") { Args = ["nope"], Foreground = true, PidFile = pidFile });
+        Registry.Tell(new ExecInContainer("c1") { Args = ["nope"], PidFile = pidFile });
 
         var e = ExpectError(ContainerErrorKind.Failed);
         var exec = Launcher.Execs.Single();
@@ -237,7 +228,7 @@ public sealed class ExecScenarioTests(ITestOutputHelper output) : ContainerScena
             f.Hang();
         };
 
-        Registry.Tell(new ExecInContainer("c1") { Args = ["nope"], Foreground = true });
+        Registry.Tell(new ExecInContainer("c1") { Args = ["nope"] });
 
         AwaitCondition(() => Launcher.Execs.SingleOrDefault()?.Process?.Signals.Contains(9) == true, Long);
         var exec = Launcher.Execs.Single();

@@ -105,7 +105,7 @@ public sealed class WireMessagesTests
         {
             Args = ["sh", "-c", "echo hi"], Cwd = "/tmp", Env = ["A=1"], Uid = 1000, Gid = 1001, AdditionalGids = [5, 6],
             Caps = ["CAP_NET_RAW"], NoNewPrivileges = true, Tty = true, ConsoleSocket = "/s", PidFile = "/p",
-            KeepConsole = true, Foreground = true, ProcessJson = "{\"args\":[\"true\"]}",
+            KeepConsole = true, ProcessJson = "{\"args\":[\"true\"]}",
             Stdio = pipes.Select(p => p.Write).ToList(),
         };
         var payload = WireMessages.Encode(WireCatalog.Default, exec, null, out var fds);

@@ -1,4 +1,5 @@
 using Runa.Kernel;
+using Runa.Runtime.Interop;
 using Runa.Runtime.Launch;
 using Runa.Runtime.Oci;
 
@@ -8,12 +9,22 @@ public sealed partial class ContainerActor
 {
     /// <summary>Running exec processes by host pid: where <see cref="WaitExec"/> and <see cref="SignalExec"/> go.</summary>
     private readonly Dictionary<int, IActorRef> _execs = [];
+
+    /// <summary>How the most recent exec processes ended, for a <see cref="WaitExec"/> that comes after the end.</summary>
+    private readonly Dictionary<int, ExitStatus?> _endedExecs = [];
+    private readonly Queue<int> _endedOrder = new();
+    private const int EndedExecsKept = 64;
     private int _execCount;
 
     private void ExecCommands()
     {
         ReceiveAsync<ExecInContainer>(OnExec);
-        Receive<ExecPidKnown>(m => _execs[m.Pid] = Sender);
+        Receive<ExecPidKnown>(m =>
+        {
+            _execs[m.Pid] = Sender;
+            _endedExecs.Remove(m.Pid);
+        });
+        Receive<ExecEnded>(OnExecEnded);
         Receive<WaitExec>(m => RouteToExec(m.Pid, m));
         Receive<SignalExec>(m => RouteToExec(m.Pid, m));
     }
@@ -59,11 +70,34 @@ public sealed partial class ContainerActor
         Context.Watch(exec);
     }
 
+    private void OnExecEnded(ExecEnded m)
+    {
+        if (_execs.TryGetValue(m.Pid, out var exec) && exec.Equals(Sender))
+        {
+            _execs.Remove(m.Pid);
+        }
+        if (_endedExecs.Count >= EndedExecsKept && _endedOrder.TryDequeue(out var oldest))
+        {
+            _endedExecs.Remove(oldest);
+        }
+        _endedExecs[m.Pid] = m.Status;
+        _endedOrder.Enqueue(m.Pid);
+        // Behind whatever was forwarded to it before this: those still get their answers.
+        Sender.Tell(PoisonPill.Instance);
+    }
+
     private void RouteToExec(int pid, ContainerCommand m)
     {
         if (_execs.TryGetValue(pid, out var exec))
         {
             exec.Forward(m);
+            return;
+        }
+        if (_endedExecs.TryGetValue(pid, out var status))
+        {
+            Sender.Tell(m is WaitExec
+                ? new ExecExitedReply(_id, pid, status)
+                : Error(ContainerErrorKind.InvalidState, $"process {pid} of container {_id} has exited"));
             return;
         }
         Sender.Tell(Error(ContainerErrorKind.NotFound, $"container {_id} has no process {pid} started by exec"));

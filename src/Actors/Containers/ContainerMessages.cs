@@ -154,8 +154,8 @@ public sealed record ContainerEventNotice(string Type, string Id, Runtime.Cgroup
 /// `runa exec`: run another process in the container. The process is <see cref="ProcessJson"/>
 /// (--process FILE, whole) when given; else the container's own process with <see cref="Args"/>
 /// and the other overrides applied, as runc composes it. <see cref="Stdio"/> and
-/// <see cref="KeepConsole"/> work as for <see cref="CreateContainer"/>; with <see cref="Foreground"/>
-/// the exit status is kept until a <see cref="WaitExec"/> collects it.
+/// <see cref="KeepConsole"/> work as for <see cref="CreateContainer"/>. The container actor keeps
+/// the exit status of its recent exec processes, so a <see cref="WaitExec"/> may come after the exit.
 /// </summary>
 public sealed record ExecInContainer(string Id) : ContainerCommand(Id)
 {
@@ -173,7 +173,6 @@ public sealed record ExecInContainer(string Id) : ContainerCommand(Id)
     public string? PidFile { get; init; }
     public IReadOnlyList<SafeFd>? Stdio { get; init; }
     public bool KeepConsole { get; init; }
-    public bool Foreground { get; init; }
 }
 
 /// <summary>The exec'd process runs (its execve succeeded): its host pid, and its pty master when kept.</summary>

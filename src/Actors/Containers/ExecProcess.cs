@@ -14,9 +14,6 @@ namespace Runa.Actors.Containers;
 /// </summary>
 public sealed class ExecProcess : ReceiveActor, IWithTimers
 {
-    /// <summary>How long a foreground exec's exit status waits for its <see cref="WaitExec"/>.</summary>
-    public static readonly TimeSpan UncollectedExitGrace = TimeSpan.FromSeconds(60);
-
     private readonly ContainerRuntime _runtime;
     private readonly string _id;
     private readonly InitPlan _plan;
@@ -269,27 +266,11 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
             {
                 w.Tell(new ExecExitedReply(_id, Pid, _exit));
             }
-            var collected = _waiters.Count > 0;
             _waiters.Clear();
-            if (collected || !_request.Foreground)
-            {
-                Context.Stop(Self);
-                return;
-            }
-            Timers.StartSingleTimer("uncollected", UncollectedExit.Instance, UncollectedExitGrace);
+            Ended();
         });
-        Receive<WaitExec>(_ =>
-        {
-            if (_processExited)
-            {
-                Sender.Tell(new ExecExitedReply(_id, Pid, _exit));
-                Context.Stop(Self);
-                return;
-            }
-            _waiters.Add(Sender);
-        });
+        Receive<WaitExec>(_ => _waiters.Add(Sender));
         Receive<SignalExec>(OnSignal);
-        Receive<UncollectedExit>(_ => Context.Stop(Self));
         Receive<SyncPacketReceived>(m =>
         {
             foreach (var fd in m.Packet.Fds)
@@ -298,6 +279,35 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
             }
         });
         Receive<Terminated>(_ => { });
+    }
+
+    /// <summary>
+    /// The parent keeps the exit status and stops us with a PoisonPill: a command it forwarded
+    /// before it heard of the end is still in our mailbox, ahead of the pill, and gets its answer.
+    /// </summary>
+    private void Ended()
+    {
+        if (_process is null)
+        {
+            Context.Stop(Self);
+            return;
+        }
+        Context.Parent.Tell(new ExecEnded(_process.Pid, _exit));
+        Become(() =>
+        {
+            Receive<WaitExec>(_ => Sender.Tell(new ExecExitedReply(_id, Pid, _exit)));
+            Receive<SignalExec>(OnSignal);
+            ReceiveAny(m =>
+            {
+                if (m is SyncPacketReceived s)
+                {
+                    foreach (var fd in s.Packet.Fds)
+                    {
+                        fd.Dispose();
+                    }
+                }
+            });
+        });
     }
 
     private void OnSignal(SignalExec m)
@@ -389,7 +399,7 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
             w.Tell(new ExecExitedReply(_id, Pid, null));
         }
         _waiters.Clear();
-        Context.Stop(Self);
+        Ended();
     }
 
     protected override void PostStop()
@@ -416,11 +426,10 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
         public static StartTimedOut Instance { get; } = new();
     }
 
-    private sealed record UncollectedExit
-    {
-        public static UncollectedExit Instance { get; } = new();
-    }
 }
 
 /// <summary>An exec child tells its container actor the pid it runs, for routing <see cref="WaitExec"/> and <see cref="SignalExec"/>.</summary>
 public sealed record ExecPidKnown(int Pid);
+
+/// <summary>An exec child's process is gone (null status: unknown); it waits for its parent's PoisonPill.</summary>
+public sealed record ExecEnded(int Pid, ExitStatus? Status);

@@ -76,7 +76,6 @@ public static class ExecCommand
                     PidFile = p.GetValue(pidFile) is { } f ? Path.GetFullPath(f) : null,
                     Stdio = ctx.CallerStdio(),
                     KeepConsole = foreground && p.GetValue(consoleSocket) is null,
-                    Foreground = foreground,
                 };
                 if (!foreground)
                 {
