@@ -46,11 +46,11 @@ public sealed class ConsoleAndConcurrencyTests : IDisposable
 
         using var init = Processes.Open(_runa.State(id).GetProperty("pid").GetInt32());
         _runa.Run("start", id).Ok();
-        var output = ReadUntil(master, "size 40 100");
+        var output = Pty.ReadUntil(master, "size 40 100");
         Assert.Contains("on /dev/pts/0", output);
         // Input typed on the master reaches the container's stdin.
         Sys.WriteAll(master, Encoding.ASCII.GetBytes("hi-there\n"));
-        Assert.Contains("got hi-there", ReadUntil(master, "got hi-there"));
+        Assert.Contains("got hi-there", Pty.ReadUntil(master, "got hi-there"));
         Processes.WaitForExit(init, "the console container to finish");
         _runa.Run("delete", id).Ok();
     }
@@ -77,33 +77,6 @@ public sealed class ConsoleAndConcurrencyTests : IDisposable
         Assert.Equal(4, script.ExitCode);
         Assert.Contains("tty is /dev/pts/0", output.Result);
         Assert.Contains("33 77", output.Result);
-    }
-
-    private static string ReadUntil(SafeFd master, string expected)
-    {
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
-        var deadline = Environment.TickCount64 + 10_000;
-        while (!text.ToString().Contains(expected, StringComparison.Ordinal))
-        {
-            var left = (int)(deadline - Environment.TickCount64);
-            Assert.True(left > 0 && Sys.PollReadable(master, left), $"\"{expected}\" never came on the console; got: {text}");
-            int n;
-            try
-            {
-                n = Sys.Read(master, buffer);
-            }
-            catch (RunaSystemException e) when (e.Errno == Errno.EIO)
-            {
-                break; // the container side closed
-            }
-            if (n <= 0)
-            {
-                break;
-            }
-            text.Append(Encoding.UTF8.GetString(buffer, 0, n));
-        }
-        return text.ToString();
     }
 
     [IntegrationFact]

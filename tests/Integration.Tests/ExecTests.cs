@@ -245,9 +245,9 @@ public class ExecTests : IDisposable
             Assert.Single(fds);
             using var master = fds[0];
             using var exec = Processes.Open(int.Parse(File.ReadAllText(pidFile)));
-            Assert.Contains("on /dev/pts/", ReadUntil(master, "\n"));
+            Assert.Contains("on /dev/pts/", Pty.ReadUntil(master, "\n"));
             Sys.WriteAll(master, Encoding.ASCII.GetBytes("hi-there\n"));
-            Assert.Contains("got hi-there", ReadUntil(master, "got hi-there"));
+            Assert.Contains("got hi-there", Pty.ReadUntil(master, "got hi-there"));
             Processes.WaitForExit(exec, "the exec'd process to finish");
         }
         finally
@@ -359,33 +359,6 @@ public class ExecTests : IDisposable
             _runa.Run("delete", "--force", id);
         }
         Assert.Empty(Leftovers.Of(id, _runa.Root));
-    }
-
-    private static string ReadUntil(SafeFd master, string expected)
-    {
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
-        var deadline = Environment.TickCount64 + 10_000;
-        while (!text.ToString().Contains(expected, StringComparison.Ordinal))
-        {
-            var left = (int)(deadline - Environment.TickCount64);
-            Assert.True(left > 0 && Sys.PollReadable(master, left), $"\"{expected}\" never came on the console; got: {text}");
-            int n;
-            try
-            {
-                n = Sys.Read(master, buffer);
-            }
-            catch (RunaSystemException e) when (e.Errno == Errno.EIO)
-            {
-                break;
-            }
-            if (n <= 0)
-            {
-                break;
-            }
-            text.Append(Encoding.UTF8.GetString(buffer, 0, n));
-        }
-        return text.ToString();
     }
 }
 

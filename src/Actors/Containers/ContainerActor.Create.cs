@@ -245,7 +245,7 @@ public sealed partial class ContainerActor
     }
 
     /// <summary>runa-init's error, with what the op was for (which names the config field).</summary>
-    private static string FormatInitError(OpList? ops, bool resolving, int op, int errno, string text)
+    internal static string FormatInitError(OpList? ops, bool resolving, int op, int errno, string text)
     {
         // RESOLVE's text is already the whole story (`exec: "x": executable file not found in $PATH`).
         if (resolving)

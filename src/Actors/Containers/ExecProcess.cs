@@ -141,18 +141,13 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
             case MessageType.Error:
                 var (op, errno, text) = p.Error();
                 var ops = _pidReceived ? _plan.Plan : _plan.Bootstrap;
-                var resolving = _pidReceived && op >= 0 && op < ops.Count && ops.CodeAt(op) is (ushort)PlanOp.Resolve or (ushort)PlanOp.ExecNow;
-                if (resolving)
+                var code = _pidReceived && op >= 0 && op < ops.Count ? ops.CodeAt(op) : (ushort)0;
+                if (code is (ushort)PlanOp.Resolve or (ushort)PlanOp.ExecNow)
                 {
+                    // As for a run: the executable could not be found (127) or executed (126).
                     _errorCode = errno == Errno.ENOENT ? 127 : 126;
-                    _error ??= ops.CodeAt(op) == (ushort)PlanOp.Resolve ? $"unable to start container process: {text}"
-                        : $"unable to start container process: {text}: {Errno.Describe(errno)}";
                 }
-                else
-                {
-                    var what = op < 0 ? "runa-init" : ops.Describe(op);
-                    _error ??= errno == 0 ? $"{what}: {text}" : $"{what}: {text}: {Errno.Describe(errno)} ({Errno.Name(errno)})";
-                }
+                _error ??= ContainerActor.FormatInitError(ops, code == (ushort)PlanOp.Resolve, op, errno, text);
                 break;
             default:
                 _error ??= $"runa-init sent an unexpected {p.Type} packet";

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Runa.Actors.Containers;
 using Runa.Host.Cli;
 
@@ -106,11 +105,11 @@ public static class ExecCommand
         return exited.Status?.ShellCode ?? FailureExitCode;
     }
 
-    /// <summary>SIGINT, SIGTERM, SIGHUP and SIGQUIT to a foreground exec are meant for its process: pass them on, as runc does.</summary>
+    /// <summary>Signals to a foreground exec, for its process; those that come before it runs wait for it.</summary>
     private sealed class SignalForwarder : IDisposable
     {
         private readonly CommandContext _ctx;
-        private readonly List<PosixSignalRegistration> _registrations;
+        private readonly ForwardedSignals _signals;
         private readonly List<int> _pending = [];
         private readonly Lock _gate = new();
         private ExecStartedReply? _target;
@@ -118,9 +117,7 @@ public static class ExecCommand
         public SignalForwarder(CommandContext ctx)
         {
             _ctx = ctx;
-            _registrations = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
-                .Select(s => PosixSignalRegistration.Create(s, OnSignal))
-                .ToList();
+            _signals = new ForwardedSignals(OnSignal);
         }
 
         public void Target(ExecStartedReply started)
@@ -138,16 +135,8 @@ public static class ExecCommand
             }
         }
 
-        private void OnSignal(PosixSignalContext c)
+        private void OnSignal(int number)
         {
-            c.Cancel = true;
-            var number = c.Signal switch
-            {
-                PosixSignal.SIGINT => 2,
-                PosixSignal.SIGTERM => 15,
-                PosixSignal.SIGHUP => 1,
-                _ => 3,
-            };
             ExecStartedReply? target;
             lock (_gate)
             {
@@ -163,13 +152,7 @@ public static class ExecCommand
 
         private void Send(ExecStartedReply target, int signal) => _ = _ctx.Ask<Done>(new SignalExec(target.Id, target.Pid, signal));
 
-        public void Dispose()
-        {
-            foreach (var r in _registrations)
-            {
-                r.Dispose();
-            }
-        }
+        public void Dispose() => _signals.Dispose();
     }
 
     private static void Unsupported(bool given, string what)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Runa.Actors.Containers;
 using Runa.Host.Cli;
 
@@ -62,46 +61,23 @@ public static class RunCommand
     {
         using var relay = reply.Console is null ? null : new ConsoleRelay(reply.Console);
         // Signals for `runa run` are meant for the container: pass them on, as runc does.
-        var forwarded = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }
-            .Select(s => PosixSignalRegistration.Create(s, c =>
-            {
-                c.Cancel = true;
-                var number = c.Signal switch
-                {
-                    PosixSignal.SIGINT => 2,
-                    PosixSignal.SIGTERM => 15,
-                    PosixSignal.SIGHUP => 1,
-                    _ => 3,
-                };
-                _ = ctx.Ask<Done>(new KillContainer(id, number));
-            }))
-            .ToList();
-        try
+        using var forwarded = new ForwardedSignals(number => _ = ctx.Ask<Done>(new KillContainer(id, number)));
+        await StartOrDelete(ctx, id);
+        var exited = await ctx.Ask<ContainerExitedReply>(new WaitContainer(id), Timeout.InfiniteTimeSpan);
+        relay?.Drain(TimeSpan.FromSeconds(2));
+        if (exited.ExecError is { } error)
         {
-            await StartOrDelete(ctx, id);
-            var exited = await ctx.Ask<ContainerExitedReply>(new WaitContainer(id), Timeout.InfiniteTimeSpan);
-            relay?.Drain(TimeSpan.FromSeconds(2));
-            if (exited.ExecError is { } error)
+            ctx.Log.Error(error);
+            if (ctx.Log.ToFile)
             {
-                ctx.Log.Error(error);
-                if (ctx.Log.ToFile)
-                {
-                    Console.Error.WriteLine(error);
-                }
-            }
-            if (!keep)
-            {
-                await ctx.Ask<Done>(new DeleteContainer(id, Force: true));
-            }
-            return exited.Status?.ShellCode ?? 255;
-        }
-        finally
-        {
-            foreach (var r in forwarded)
-            {
-                r.Dispose();
+                Console.Error.WriteLine(error);
             }
         }
+        if (!keep)
+        {
+            await ctx.Ask<Done>(new DeleteContainer(id, Force: true));
+        }
+        return exited.Status?.ShellCode ?? 255;
     }
 
     private static async Task DeleteQuietly(CommandContext ctx, string id)
