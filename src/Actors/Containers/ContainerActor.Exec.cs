@@ -58,7 +58,7 @@ public sealed partial class ContainerActor
         {
             var spec = SpecLoader.Parse(System.Text.Encoding.UTF8.GetBytes(_record.Config));
             var process = ExecProcessSpec.Compose(spec, m);
-            plan = InitPlanner.BuildExec(spec, _record.Rootfs, process, _record.Pid);
+            plan = InitPlanner.BuildExec(spec, _record.Rootfs, process, _record.Pid, _record.StartTime);
         }
         catch (SpecException e)
         {

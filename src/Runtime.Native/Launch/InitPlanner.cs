@@ -95,7 +95,7 @@ public static class InitPlanner
     /// (<paramref name="initPid"/>, as the host sees it) and runs at once. The cgroup is joined
     /// by runa-init's stage 0, which the host moves into the container's cgroup before the bootstrap.
     /// </summary>
-    public static InitPlan BuildExec(Spec container, string rootfs, Oci.Process process, int initPid)
+    public static InitPlan BuildExec(Spec container, string rootfs, Oci.Process process, int initPid, ulong initStartTime)
     {
         var bootstrap = new OpList();
         var namespaces = container.Linux?.Namespaces ?? [];
@@ -110,6 +110,8 @@ public static class InitPlanner
                 bootstrap.Op(BootstrapOp.JoinNamespace, $"join the container's {type} namespace ({path})").U64(flag).Str(path);
             }
         }
+        // Checked once the paths are open (joining waits until then): they were the init's.
+        bootstrap.Op(BootstrapOp.SameProcess, $"check that the container's init (pid {initPid}) still runs").U64((ulong)initPid).U64(initStartTime);
         bootstrap.Op(BootstrapOp.CloneFlags, "start the process in the container").U64(0);
         var plan = new OpList();
         var (rows, cols) = PlanProcess(plan, process, rootfs, PlanOp.ExecNow);

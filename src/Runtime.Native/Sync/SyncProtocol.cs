@@ -22,6 +22,7 @@ public enum BootstrapOp : ushort
     UidMap = 3,
     GidMap = 4,
     SetGroups = 5,
+    SameProcess = 6,
 }
 
 /// <summary>Plan ops, run in order by the container init.</summary>

@@ -70,6 +70,9 @@ enum {
 	RUNA_B_UID_MAP = 3,     /* str: the contents of /proc/<pid>/uid_map */
 	RUNA_B_GID_MAP = 4,     /* str: the contents of /proc/<pid>/gid_map */
 	RUNA_B_SETGROUPS = 5,   /* str "allow" or "deny", written before gid_map */
+	RUNA_B_SAME_PROCESS = 6,/* u64 pid, u64 start time: after the namespace paths above were opened,
+				   the process must still be the one the host saw (`runa exec`: a
+				   pid reused meanwhile would make us join a stranger's namespaces) */
 };
 
 /* PLAN ops, run by stage 1 (the container init) in order */

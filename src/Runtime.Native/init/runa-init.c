@@ -66,6 +66,31 @@ static void open_namespace(struct bootstrap *b, uint64_t type, const char *path)
 	b->njoin++;
 }
 
+/* Field 22 of /proc/<pid>/stat: the start time, which tells a process from a later one with its pid. */
+static void check_same_process(uint64_t pid, uint64_t start_time)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%llu/stat", (unsigned long long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		bail(errno == ENOENT ? ESRCH : errno, "the container's init (pid %llu) is gone", (unsigned long long)pid);
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	if (n < 0)
+		bail(errno, "read %s", path);
+	close(fd);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields are counted after the last ')'. */
+	char *p = strrchr(buf, ')');
+	for (int field = 2; p != NULL && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		bail(EPROTO, "parse %s", path);
+	unsigned long long seen = strtoull(p + 1, NULL, 10);
+	if (seen != start_time)
+		bail(ESRCH, "the container's init (pid %llu) is gone: its pid now names another process",
+		     (unsigned long long)pid);
+}
+
 static void join_namespaces(struct bootstrap *b)
 {
 	for (int i = 0; i < b->njoin; i++) {
@@ -170,6 +195,10 @@ int main(void)
 			break;
 		case RUNA_B_SETGROUPS:
 			b.setgroups = op_str(&op, 0);
+			break;
+		case RUNA_B_SAME_PROCESS:
+			need_args(&op, 2);
+			check_same_process(op_u64(&op, 0), op_u64(&op, 1));
 			break;
 		default:
 			bail(EPROTO, "unknown bootstrap op %u", op.code);

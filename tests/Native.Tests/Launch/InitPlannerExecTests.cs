@@ -15,6 +15,7 @@ namespace Runa.Native.Tests.Launch;
 public sealed class InitPlannerExecTests : IDisposable
 {
     private const int InitPid = 4242;
+    private const ulong InitStartTime = 987654;
 
     private readonly string _rootfs = Directory.CreateTempSubdirectory("runa-exec-plan-").FullName;
 
@@ -87,7 +88,7 @@ public sealed class InitPlannerExecTests : IDisposable
     }
 
     private InitPlan Plan(Spec container, OciProcess? process = null) =>
-        InitPlanner.BuildExec(container, _rootfs, process ?? Process(), InitPid);
+        InitPlanner.BuildExec(container, _rootfs, process ?? Process(), InitPid, InitStartTime);
 
     private static List<PlanOp> Codes(OpList list) => [.. Enumerable.Range(0, list.Count).Select(i => (PlanOp)list.CodeAt(i))];
 
@@ -98,7 +99,7 @@ public sealed class InitPlannerExecTests : IDisposable
 
         var ops = Decode(plan.Bootstrap);
 
-        var joins = ops.SkipLast(1).ToList();
+        var joins = ops.SkipLast(2).ToList();
         Assert.All(joins, o => Assert.Equal((ushort)BootstrapOp.JoinNamespace, o.Code));
         Assert.Equal(
             [
@@ -139,7 +140,7 @@ public sealed class InitPlannerExecTests : IDisposable
                 ((ushort)BootstrapOp.JoinNamespace, "/proc/4242/ns/mnt"),
                 ((ushort)BootstrapOp.JoinNamespace, "/proc/4242/ns/time"),
             ],
-            ops.SkipLast(1).Select(o => (o.Code, o.Str(1))));
+            ops.SkipLast(2).Select(o => (o.Code, o.Str(1))));
         Assert.Equal(NamespaceTypes.CLONE_NEWTIME, ops[1].U64(0));
         Assert.DoesNotContain(ops, o => o.Code is (ushort)BootstrapOp.UidMap or (ushort)BootstrapOp.GidMap);
     }
@@ -164,7 +165,19 @@ public sealed class InitPlannerExecTests : IDisposable
 
         var ops = Decode(Plan(container).Bootstrap);
 
-        Assert.Equal((ushort)BootstrapOp.CloneFlags, Assert.Single(ops).Code);
+        Assert.Equal([(ushort)BootstrapOp.SameProcess, (ushort)BootstrapOp.CloneFlags], ops.Select(o => o.Code));
+    }
+
+    [Fact]
+    public void After_the_paths_are_opened_the_bootstrap_checks_they_were_the_inits()
+    {
+        var ops = Decode(Plan(Container("pid", "mount")).Bootstrap);
+
+        var check = ops[^2];
+        Assert.Equal((ushort)BootstrapOp.SameProcess, check.Code);
+        Assert.Equal((ulong)InitPid, check.U64(0));
+        Assert.Equal(InitStartTime, check.U64(1));
+        Assert.All(ops.SkipLast(2), o => Assert.Equal((ushort)BootstrapOp.JoinNamespace, o.Code));
     }
 
     [Fact]

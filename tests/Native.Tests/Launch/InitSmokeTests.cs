@@ -81,4 +81,71 @@ public sealed class InitSmokeTests
             state.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// Exec mode without a fifo: stage 0 opens the namespaces of a process (ours, here), checks that
+    /// it is still the same process, joins, clones; the child runs its plan and execs at once.
+    /// </summary>
+    [IntegrationFact]
+    public void Exec_mode_joins_a_live_process_and_execs_without_a_fifo()
+    {
+        Integration.Require();
+        var self = Sys.GetPid();
+        var bootstrap = new OpList();
+        bootstrap.Op(BootstrapOp.JoinNamespace, "join uts").U64(NamespaceTypes.CLONE_NEWUTS).Str($"/proc/{self}/ns/uts");
+        bootstrap.Op(BootstrapOp.SameProcess, "check").U64((ulong)self).U64(Sys.ProcessStat(self)!.Value.StartTime);
+        bootstrap.Op(BootstrapOp.CloneFlags, "clone").U64(0);
+        var plan = new OpList();
+        plan.Op(PlanOp.Resolve, "resolve").Str("/bin/true").Str("/bin");
+        plan.Op(PlanOp.Ready, "ready");
+        plan.Op(PlanOp.ExecNow, "exec").U64(1).Str("/bin/true");
+
+        using var devnull = Sys.Open("/dev/null", Libc.O_RDWR);
+        using var init = new InitLauncher(InitLauncher.DefaultPath).Launch(null, [devnull, devnull, devnull]);
+        var buffer = new byte[SyncProtocol.MaxPacket];
+        SyncPacket.Send(init.Sync, MessageType.Bootstrap, bootstrap.Payload.Span);
+        var pid = Receive(init, buffer);
+        Assert.Equal(MessageType.Pid, pid.Type);
+        using var process = KernelProcessTable.Instance.Attach(pid.Pid, reap: true)!;
+        var exited = new TaskCompletionSource<ExitStatus?>();
+        process.OnExit(s => exited.TrySetResult(s));
+        SyncPacket.Send(init.Sync, MessageType.Plan, plan.Payload.Span);
+        Assert.Equal(MessageType.Ready, Receive(init, buffer).Type);
+        Assert.True(exited.Task.Wait(TimeSpan.FromSeconds(10)), "the exec'd process did not exit");
+        Assert.Equal(ExitStatus.Exited(0), exited.Task.Result);
+    }
+
+    [IntegrationFact]
+    public void Exec_mode_refuses_a_process_whose_start_time_changed()
+    {
+        Integration.Require();
+        var self = Sys.GetPid();
+        var bootstrap = new OpList();
+        bootstrap.Op(BootstrapOp.JoinNamespace, "join uts").U64(NamespaceTypes.CLONE_NEWUTS).Str($"/proc/{self}/ns/uts");
+        // As if our pid had been reused by a later process since the host looked.
+        bootstrap.Op(BootstrapOp.SameProcess, "check").U64((ulong)self).U64(Sys.ProcessStat(self)!.Value.StartTime + 1);
+        bootstrap.Op(BootstrapOp.CloneFlags, "clone").U64(0);
+
+        using var devnull = Sys.Open("/dev/null", Libc.O_RDWR);
+        using var init = new InitLauncher(InitLauncher.DefaultPath).Launch(null, [devnull, devnull, devnull]);
+        var exited = new TaskCompletionSource<ExitStatus?>();
+        init.Stage0.OnExit(s => exited.TrySetResult(s));
+        SyncPacket.Send(init.Sync, MessageType.Bootstrap, bootstrap.Payload.Span);
+        var error = Receive(init, new byte[SyncProtocol.MaxPacket]);
+        Assert.Equal(MessageType.Error, error.Type);
+        var (op, errno, text) = error.Error();
+        Assert.Equal(1, op);
+        Assert.Equal(Errno.ESRCH, errno);
+        Assert.Contains($"the container's init (pid {self}) is gone", text);
+        Assert.True(exited.Task.Wait(TimeSpan.FromSeconds(10)), "stage 0 did not exit");
+        Assert.Equal(ExitStatus.Exited(1), exited.Task.Result);
+    }
+
+    private static SyncPacket Receive(LaunchedInit init, byte[] buffer)
+    {
+        Assert.True(Sys.PollReadable(init.Sync, 10_000), "no packet from runa-init within 10 s");
+        var p = SyncPacket.Receive(init.Sync, buffer, nonBlocking: false, out var eof);
+        Assert.False(eof, "runa-init closed the sync socket");
+        return p!;
+    }
 }
