@@ -77,14 +77,8 @@ public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFacto
         var script = ScriptFor?.Invoke(id) ?? Script;
         var init = new FakeInit(id, fifoPath, child, logWrite, fifo, stage0, stdio?.Select(f => f.Fd).ToList(), processes, cgroups, script);
         _launched.Enqueue(init);
-        SafeFd hostLog = logRead;
-        if (HostLogFd is { } replace)
-        {
-            logRead.Dispose();
-            hostLog = replace();
-        }
         init.Start();
-        return new LaunchedInit(new FakeProcessHandle(stage0, reap: true), host, hostLog);
+        return new LaunchedInit(new FakeProcessHandle(stage0, reap: true), host, HostLog(logRead));
     }
 
     /// <summary>
@@ -103,14 +97,19 @@ public sealed class FakeInitLauncher(FakeProcessTable processes, FakeCgroupFacto
         var exec = new FakeInit(stage0, child, logWrite, stdio?.Select(f => f.Fd).ToList(), processes, cgroups, ExecScript,
             initPid => _launched.LastOrDefault(f => f.Init?.Pid == initPid)?.ContainerId);
         _execs.Enqueue(exec);
-        SafeFd hostLog = logRead;
-        if (HostLogFd is { } replace)
-        {
-            logRead.Dispose();
-            hostLog = replace();
-        }
         exec.Start();
-        return new LaunchedInit(new FakeProcessHandle(stage0, reap: true), host, hostLog);
+        return new LaunchedInit(new FakeProcessHandle(stage0, reap: true), host, HostLog(logRead));
+    }
+
+    /// <summary>The host's end of the log pipe, or the stand-in a test gave (<see cref="HostLogFd"/>).</summary>
+    private SafeFd HostLog(SafeFd logRead)
+    {
+        if (HostLogFd is not { } replace)
+        {
+            return logRead;
+        }
+        logRead.Dispose();
+        return replace();
     }
 
     /// <summary>Kills every fake process left and waits for every script thread to end.</summary>
