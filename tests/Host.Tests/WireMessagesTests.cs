@@ -127,6 +127,29 @@ public sealed class WireMessagesTests
     }
 
     [Fact]
+    public void Preserved_fds_travel_after_stdio_and_a_short_list_is_refused()
+    {
+        var pipes = Enumerable.Range(0, 5).Select(_ => Sys.Pipe()).ToList();
+        var exec = new ExecInContainer("c") { Args = ["true"], Stdio = pipes.Select(p => p.Write).ToList() };
+        var payload = WireMessages.Encode(WireCatalog.Default, exec, null, out var fds);
+        Assert.Equal(5, fds.Count);
+        using (var frame = new Frame(FrameType.Request, 1, payload, fds))
+        {
+            Assert.Equal(exec.Stdio, ((ExecInContainer)WireMessages.Decode(WireCatalog.Default, frame, out _)).Stdio);
+        }
+        var create = WireMessages.Encode(WireCatalog.Default, new CreateContainer("c", "/b"), null, out _);
+        using (var frame = new Frame(FrameType.Request, 2, create, [pipes[0].Read, pipes[1].Read]))
+        {
+            Assert.Contains("3 stdio fds", Assert.Throws<ProtocolException>(() => WireMessages.Decode(WireCatalog.Default, frame, out _)).Message);
+        }
+        foreach (var (r, w) in pipes)
+        {
+            r.Dispose();
+            w.Dispose();
+        }
+    }
+
+    [Fact]
     public void An_exec_started_reply_carries_the_console_as_an_fd()
     {
         var (r, w) = Sys.Pipe();

@@ -285,6 +285,65 @@ public class ExecTests : IDisposable
     }
 
     [IntegrationFact]
+    public void Preserve_fds_passes_the_callers_fds_3_and_up_to_run_and_exec()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(SleeperBundle());
+        var input = Path.Combine(bundle.Dir, "input");
+        var output = Path.Combine(bundle.Dir, "output");
+        File.WriteAllText(input, "from the caller\n");
+        File.WriteAllText(output, "");
+        // The caller (an engine, socket activation) opens 3 and 4, then calls runa with them.
+        string[] wrapper = ["/bin/sh", "-c", $"exec 3< {input} 4>> {output}; exec \"$@\"", "sh"];
+        // Nothing past 4: runa's own fds stay out (checked with the shell's builtin test, which opens none).
+        const string script = "for f in 5 6 7 8 9 10; do [ -e /proc/$$/fd/$f ] && echo leaked $f >&4; done; read line <&3; echo \"$0 read: $line\" >&4; : > /out/done.$0";
+
+        var (id, _) = RunSleeper(bundle);
+        try
+        {
+            var r = _runa.RunAs(wrapper, s_timeout, null, "exec", "--preserve-fds", "2", id, "sh", "-c", script, "exec");
+            Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+            // Detached too: the fds go with the request, not with the caller's life.
+            var pidFile = Path.Combine(bundle.Dir, "exec.pid");
+            _runa.RunAs(wrapper, s_timeout, null, "exec", "-d", "--pid-file", pidFile, "--preserve-fds", "2", id, "sh", "-c", script, "detached").Ok();
+            Assert.True(int.Parse(File.ReadAllText(pidFile)) > 0);
+            Processes.WaitForFile(Path.Combine(OutDir(bundle), "done.detached"));
+        }
+        finally
+        {
+            _runa.Run("delete", "--force", id);
+        }
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(["exec read: from the caller", "detached read: from the caller"], lines);
+    }
+
+    [IntegrationFact]
+    public void Preserve_fds_passes_the_callers_fds_to_a_run_and_they_survive_until_start()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(new BusyboxBundle(s => s.Process!.Args = ["sh", "-c",
+            "for f in 5 6 7 8 9 10; do [ -e /proc/$$/fd/$f ] && echo leaked $f >&4; done; read line <&3; echo \"init read: $line\" >&4"]));
+        var input = Path.Combine(bundle.Dir, "input");
+        var output = Path.Combine(bundle.Dir, "output");
+        File.WriteAllText(input, "from the caller\n");
+        File.WriteAllText(output, "");
+        string[] wrapper = ["/bin/sh", "-c", $"exec 3< {input} 4>> {output}; exec \"$@\"", "sh"];
+
+        var r = _runa.RunAs(wrapper, s_timeout, null, "run", "--preserve-fds", "2", "-b", bundle.Dir, _runa.NewId());
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+        // create holds them in the init until a later start (another runa, without them) lets it exec.
+        var id = _runa.NewId();
+        _runa.RunAs(wrapper, s_timeout, null, "create", "--preserve-fds", "2", "-b", bundle.Dir, id).Ok();
+        using (var init = Processes.Open(_runa.State(id).GetProperty("pid").GetInt32()))
+        {
+            _runa.Run("start", id).Ok();
+            Processes.WaitForExit(init, "the container to finish");
+        }
+        _runa.Run("delete", id).Ok();
+        Assert.Equal(["init read: from the caller", "init read: from the caller"], File.ReadAllLines(output));
+    }
+
+    [IntegrationFact]
     public void A_foreground_exec_ends_when_its_container_is_deleted()
     {
         Integration.Require();
@@ -328,7 +387,7 @@ public class ExecTests : IDisposable
                 (["exec", "--process", processFile, id], "--process"),
                 (["exec", "--process", Path.Combine(bundle.Dir, "missing.json"), id], "missing.json"),
                 (["exec", "--process", relativeCwd, id], "process.cwd"),
-                (["exec", "--preserve-fds", "1", id, "true"], "--preserve-fds"),
+                (["exec", "--preserve-fds", "65", id, "true"], "--preserve-fds: 65 is not between 0 and 64"),
                 (["exec", "no-such-container", "true"], "does not exist"),
             };
             foreach (var (args, expected) in cases)

@@ -8,7 +8,7 @@ public abstract record ContainerCommand(string Id);
 
 /// <summary>
 /// Create a container from a bundle. <see cref="Stdio"/> are the container's 0/1/2 (null: the
-/// caller's own). With <see cref="KeepConsole"/>, a terminal's pty master comes back in the reply
+/// caller's own), then any fds it gets at 3 and up (--preserve-fds). With <see cref="KeepConsole"/>, a terminal's pty master comes back in the reply
 /// instead of going to <see cref="ConsoleSocket"/> (a foreground `run` relays it itself).
 /// </summary>
 public sealed record CreateContainer(string Id, string Bundle) : ContainerCommand(Id)

@@ -48,12 +48,29 @@ public sealed class CommandContext(ParseResult parse, CliLog log) : IAsyncDispos
     }
 
     /// <summary>
-    /// The stdio a container should get: null in embedded mode (it inherits ours), our own 0/1/2
-    /// passed explicitly in client mode (the daemon's are not the caller's).
+    /// The fds a container's process should get: null in embedded mode (it inherits our 0/1/2),
+    /// our own 0/1/2 passed explicitly in client mode (the daemon's are not the caller's); with
+    /// <paramref name="preserve"/> (--preserve-fds N), our 3..3+N-1 after them, in either mode.
     /// </summary>
-    public IReadOnlyList<SafeFd>? CallerStdio() => IsRemote
-        ? [new SafeFd(0, ownsHandle: false), new SafeFd(1, ownsHandle: false), new SafeFd(2, ownsHandle: false)]
-        : null;
+    public IReadOnlyList<SafeFd>? CallerStdio(int preserve = 0)
+    {
+        if (preserve is < 0 or > Transport.Wire.MaxPreservedFds)
+        {
+            throw new CliError($"--preserve-fds: {preserve} is not between 0 and {Transport.Wire.MaxPreservedFds}");
+        }
+        if (!IsRemote && preserve == 0)
+        {
+            return null;
+        }
+        for (var fd = 3; fd < 3 + preserve; fd++)
+        {
+            if (!Path.Exists($"/proc/self/fd/{fd}"))
+            {
+                throw new CliError($"--preserve-fds {preserve}: fd {fd} is not open");
+            }
+        }
+        return Enumerable.Range(0, 3 + preserve).Select(fd => new SafeFd(fd, ownsHandle: false)).ToList();
+    }
 
     public async ValueTask DisposeAsync()
     {

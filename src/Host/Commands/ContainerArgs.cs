@@ -39,7 +39,7 @@ public static class ContainerArgs
 
         public Option<int> PreserveFds { get; } = new("--preserve-fds")
         {
-            Description = "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
+            Description = "pass N additional file descriptors to the container (stdio + N in total: the caller's 3..3+N-1)",
         };
 
         public void AddTo(Command command)
@@ -53,14 +53,10 @@ public static class ContainerArgs
         public Actors.Containers.CreateContainer Request(CommandContext ctx, string id, bool keepConsole)
         {
             var p = ctx.Parse;
-            if (p.GetValue(PreserveFds) != 0)
-            {
-                throw new CliError("--preserve-fds is not supported yet");
-            }
             // Absolute, so that a daemon (another process, another cwd) finds the same bundle.
             return new Actors.Containers.CreateContainer(id, Path.GetFullPath(p.GetValue(Bundle)!))
             {
-                Stdio = ctx.CallerStdio(),
+                Stdio = ctx.CallerStdio(p.GetValue(PreserveFds)),
                 ConsoleSocket = p.GetValue(ConsoleSocket) is { } s ? Path.GetFullPath(s) : null,
                 PidFile = p.GetValue(PidFile) is { } f ? Path.GetFullPath(f) : null,
                 NoPivot = p.GetValue(NoPivot),

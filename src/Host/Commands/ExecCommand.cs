@@ -35,7 +35,7 @@ public static class ExecCommand
         var gids = new Option<string[]>("--additional-gids", "-g") { Description = "additional gids (repeatable)" };
         var caps = new Option<string[]>("--cap", "-c") { Description = "add a capability to the bounding set for the process (repeatable)" };
         var noNewPrivs = new Option<bool>("--no-new-privs") { Description = "set the no new privileges value for the process" };
-        var preserveFds = new Option<int>("--preserve-fds") { Description = "pass N additional file descriptors to the process (not supported yet)" };
+        var preserveFds = new Option<int>("--preserve-fds") { Description = "pass N additional file descriptors to the process (the caller's 3..3+N-1)" };
         var apparmor = new Option<string?>("--apparmor") { Description = "set the apparmor profile for the process (not supported)" };
         var processLabel = new Option<string?>("--process-label") { Description = "set the asm process label for the process (not supported)" };
         var cgroup = new Option<string?>("--cgroup") { Description = "run the process in a sub-cgroup (not supported)" };
@@ -53,7 +53,6 @@ public static class ExecCommand
             var foreground = !p.GetValue(detach);
             try
             {
-                Unsupported(p.GetValue(preserveFds) != 0, "--preserve-fds");
                 Unsupported(p.GetValue(apparmor) is { Length: > 0 }, "--apparmor (runa does not apply AppArmor profiles)");
                 Unsupported(p.GetValue(processLabel) is { Length: > 0 }, "--process-label (runa does not apply SELinux labels)");
                 Unsupported(p.GetValue(cgroup) is { Length: > 0 }, "--cgroup");
@@ -73,7 +72,7 @@ public static class ExecCommand
                     Tty = p.GetValue(tty),
                     ConsoleSocket = p.GetValue(consoleSocket) is { } s ? Path.GetFullPath(s) : null,
                     PidFile = p.GetValue(pidFile) is { } f ? Path.GetFullPath(f) : null,
-                    Stdio = ctx.CallerStdio(),
+                    Stdio = ctx.CallerStdio(p.GetValue(preserveFds)),
                     KeepConsole = foreground && p.GetValue(consoleSocket) is null,
                 };
                 if (!foreground)

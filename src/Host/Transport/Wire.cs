@@ -46,8 +46,11 @@ public static class Wire
     /// <summary>The largest frame either side accepts, header included.</summary>
     public const int MaxFrameSize = 1 << 20;
 
-    /// <summary>The most fds one frame may carry (a create's stdio is three).</summary>
-    public const int MaxFds = 4;
+    /// <summary>The most fds a create or exec may pass on beyond stdio (--preserve-fds).</summary>
+    public const int MaxPreservedFds = 64;
+
+    /// <summary>The most fds one frame may carry: a create's or exec's stdio and its preserved fds.</summary>
+    public const int MaxFds = 3 + MaxPreservedFds;
 
     /// <summary>The default daemon socket.</summary>
     public const string DefaultSocket = "/run/runa/runa.sock";

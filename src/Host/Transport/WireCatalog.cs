@@ -29,8 +29,8 @@ public sealed class WireCatalog
             attach: (m, fds) => fds.Count switch
             {
                 0 => m with { Stdio = null },
-                3 => m with { Stdio = fds },
-                _ => throw new ProtocolException($"a CreateContainer carries 0 or 3 stdio fds, not {fds.Count}"),
+                >= 3 => m with { Stdio = fds },
+                _ => throw new ProtocolException($"a CreateContainer carries 0 fds, or 3 stdio fds and any preserved ones, not {fds.Count}"),
             })
         .Add(WireJson.Default.StartContainer, request: true)
         .Add(WireJson.Default.GetContainerState, request: true)
@@ -64,8 +64,8 @@ public sealed class WireCatalog
             attach: (m, fds) => fds.Count switch
             {
                 0 => m with { Stdio = null },
-                3 => m with { Stdio = fds },
-                _ => throw new ProtocolException($"an ExecInContainer carries 0 or 3 stdio fds, not {fds.Count}"),
+                >= 3 => m with { Stdio = fds },
+                _ => throw new ProtocolException($"an ExecInContainer carries 0 fds, or 3 stdio fds and any preserved ones, not {fds.Count}"),
             })
         .Add(WireJson.Default.ExecStartedReply,
             detach: m => (m with { Console = null }, m.Console is null ? [] : [m.Console]),

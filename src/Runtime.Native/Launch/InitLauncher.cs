@@ -18,7 +18,7 @@ public sealed record LaunchedInit(IProcessHandle Stage0, SafeFd Sync, SafeFd Log
 public interface IInitLauncher
 {
     /// <param name="execFifo">O_PATH fd of the container's exec fifo (fd 5 in runa-init); null for `runa exec`.</param>
-    /// <param name="stdio">fds for the process's 0/1/2, or null for ours.</param>
+    /// <param name="stdio">fds for the process's 0/1/2 and then, if more, its 3.. (--preserve-fds); null for our 0/1/2.</param>
     LaunchedInit Launch(SafeFd? execFifo, IReadOnlyList<SafeFd>? stdio);
 }
 
@@ -47,11 +47,16 @@ public sealed class InitLauncher : IInitLauncher
         // Room for a plan up to runa-init's limit (protocol.h RUNA_MAX_PACKET): a large
         // environment or many mounts must not fail for the default buffer size.
         var (host, child) = Sys.SeqPacketPair(bufferBytes: SyncProtocol.MaxPacket + 64 * 1024);
-        SafeFd? logRead = null, logWrite = null;
+        SafeFd? logRead = null, logWrite = null, placeholder = null;
         try
         {
             (logRead, logWrite) = Sys.Pipe();
-            var pid = Sys.Spawn($"/proc/self/fd/{memfd.Fd}", ["runa-init"], [], execFifo is null ? [child, logWrite] : [child, logWrite, execFifo], stdio);
+            var preserved = stdio is { Count: > 3 } ? stdio.Skip(3).ToList() : [];
+            // runa-init finds preserved fds at 6..: fd 5 is taken even when there is no fifo.
+            placeholder = execFifo is null && preserved.Count > 0 ? Sys.Open("/dev/null", Libc.O_PATH) : null;
+            List<SafeFd> fds = [child, logWrite, .. (execFifo ?? placeholder) is { } five ? [five] : Array.Empty<SafeFd>(), .. preserved];
+            var pid = Sys.Spawn($"/proc/self/fd/{memfd.Fd}", preserved.Count > 0 ? ["runa-init", preserved.Count.ToString()] : ["runa-init"], [], fds,
+                stdio is null ? null : [.. stdio.Take(3)]);
             // The stage-0 process is our child and unreaped, so its pid cannot be reused yet.
             var handle = new PidfdProcess(pid, Sys.PidfdOpen(pid), reap: true);
             return new LaunchedInit(handle, host, logRead);
@@ -66,6 +71,7 @@ public sealed class InitLauncher : IInitLauncher
         {
             child.Dispose();
             logWrite?.Dispose();
+            placeholder?.Dispose();
         }
     }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 int g_op_index = -1;
+int g_sync_fd = RUNA_FD_SYNC;
 static int g_log_fd = RUNA_FD_LOG;
 
 int send_packet(uint32_t type, const void *payload, uint32_t len, int fd_to_pass)
@@ -38,7 +39,7 @@ int send_packet(uint32_t type, const void *payload, uint32_t len, int fd_to_pass
 	ssize_t n;
 	do {
 		/* MSG_NOSIGNAL: once the host is gone (create returned), a write must not kill us. */
-		n = sendmsg(RUNA_FD_SYNC, &msg, MSG_NOSIGNAL);
+		n = sendmsg(g_sync_fd, &msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -1 : 0;
 }
@@ -50,7 +51,7 @@ uint8_t *recv_packet(uint32_t want_type, uint32_t *len)
 		bail(ENOMEM, "allocate the sync buffer");
 	ssize_t n;
 	do {
-		n = recv(RUNA_FD_SYNC, buf, RUNA_MAX_PACKET, MSG_TRUNC);
+		n = recv(g_sync_fd, buf, RUNA_MAX_PACKET, MSG_TRUNC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		bail(errno, "read the sync socket");

@@ -26,6 +26,7 @@ struct op_reader {
 
 /* comm.c */
 extern int g_op_index; /* index of the op being run, reported with errors; -1 outside ops */
+extern int g_sync_fd;  /* RUNA_FD_SYNC, until preserved fds take its place just before the exec */
 int send_packet(uint32_t type, const void *payload, uint32_t len, int fd_to_pass);
 uint8_t *recv_packet(uint32_t want_type, uint32_t *len);
 int next_op(struct op_reader *r, struct op *op);
@@ -49,6 +50,7 @@ int open_parent_in_root(const char *path, const char **name);
 unsigned long locked_flags(const char *path);
 
 /* ops.c */
+extern int g_preserved; /* how many fds to pass on at 3.. (--preserve-fds), from argv[1] */
 void run_plan(const uint8_t *payload, uint32_t len);
 
 #endif

@@ -28,6 +28,30 @@
 #endif
 
 static char g_exe[PATH_MAX]; /* the resolved process.args[0] (RUNA_OP_RESOLVE) */
+int g_preserved;
+
+/*
+ * --preserve-fds: the fds the host put at 6.. become the process's 3.. The sync socket moves
+ * above them first, so that a failing execve can still be reported.
+ */
+static void pass_preserved_fds(void)
+{
+	if (g_preserved == 0)
+		return;
+	close_log();
+	int sync = fcntl(g_sync_fd, F_DUPFD_CLOEXEC, RUNA_FD_PRESERVED + g_preserved);
+	if (sync < 0)
+		bail(errno, "move the sync socket above the preserved fds");
+	g_sync_fd = sync;
+	/* Upwards: a target (3+i) is always below every source not yet moved (6+i and up). */
+	for (int i = 0; i < g_preserved; i++)
+		if (dup2(RUNA_FD_PRESERVED + i, RUNA_FD_SYNC + i) < 0)
+			bail(errno, "move preserved fd %d to %d", RUNA_FD_PRESERVED + i, RUNA_FD_SYNC + i);
+	/* What is left between the last target and the sync socket: our fds 3-5 and the sources. */
+	for (int fd = RUNA_FD_SYNC + g_preserved; fd < RUNA_FD_PRESERVED + g_preserved; fd++)
+		if (close(fd) < 0 && errno != EBADF)
+			bail(errno, "close fd %d", fd);
+}
 
 static void op_mount(const struct op *op)
 {
@@ -363,7 +387,8 @@ static void op_exec(const struct op *op, int wait_fifo)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		bail(errno, "reset the signal mask");
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	pass_preserved_fds();
+	if (syscall(SYS_close_range, 3 + g_preserved, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		bail(errno, "mark fds close-on-exec");
 
 	execve(g_exe, argv, envp);

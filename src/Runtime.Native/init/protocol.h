@@ -39,6 +39,8 @@
 #define RUNA_FD_SYNC 3
 #define RUNA_FD_LOG 4
 #define RUNA_FD_FIFO 5
+#define RUNA_FD_PRESERVED 6
+#define RUNA_MAX_PRESERVED 1024
 
 #define RUNA_MAX_PACKET (1u << 20)
 

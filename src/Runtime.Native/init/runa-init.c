@@ -155,7 +155,7 @@ static _Noreturn void stage1(const struct bootstrap *b, int release_fd)
 	bail(EPROTO, "the plan ended without an exec op");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct bootstrap b = { 0 };
 	int release[2];
@@ -167,8 +167,16 @@ int main(void)
 			_exit(2);
 		_exit(2);
 	}
-	/* Only 0-5 are ours; the host's staging copies (and anything else) must not reach the container. */
-	if (syscall(SYS_close_range, RUNA_FD_FIFO + 1, ~0U, 0) < 0)
+	if (argc > 1) {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(argv[1], &end, 10);
+		if (errno != 0 || *end != '\0' || n > RUNA_MAX_PRESERVED)
+			bail(EINVAL, "preserved fd count \"%s\"", argv[1]);
+		g_preserved = (int)n;
+	}
+	/* Only 0-5 and the preserved are ours; the host's staging copies (and anything else) must not reach the container. */
+	if (syscall(SYS_close_range, RUNA_FD_PRESERVED + g_preserved, ~0U, 0) < 0)
 		bail(errno, "close inherited fds");
 	if (prctl(PR_SET_NAME, "runa:[0:PARENT]", 0, 0, 0) < 0)
 		bail(errno, "prctl PR_SET_NAME");
