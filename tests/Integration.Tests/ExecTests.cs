@@ -355,7 +355,7 @@ public class ExecTests : IDisposable
         _runa.Run("delete", "--force", id).Ok();
         // The pid namespace went with the init: the exec'd process was killed, and its caller says so.
         var result = exec.Wait(s_timeout);
-        Assert.True(result.ExitCode is 137 or 255, $"exit {result.ExitCode}\n{result.Stderr}");
+        Assert.True(result.ExitCode == 137, $"exit {result.ExitCode}\n{result.Stderr}");
         Assert.Empty(Leftovers.Of(id, _runa.Root));
     }
 

@@ -84,6 +84,16 @@ public sealed partial class ContainerActor
         _endedOrder.Enqueue(m.Pid);
         // Behind whatever was forwarded to it before this: those still get their answers.
         Sender.Tell(PoisonPill.Instance);
+        RetireIfDeleted();
+    }
+
+    /// <summary>The container is gone and this was its last exec: the actor may retire now.</summary>
+    private void RetireIfDeleted()
+    {
+        if (_record is null && _execs.Count == 0)
+        {
+            Passivate();
+        }
     }
 
     private void RouteToExec(int pid, ContainerCommand m)
@@ -111,6 +121,7 @@ public sealed partial class ContainerActor
             if (exec.Equals(child))
             {
                 _execs.Remove(pid);
+                RetireIfDeleted();
                 return true;
             }
         }

@@ -179,7 +179,8 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
         }
     }
 
-    private bool Idle => _record is null && _create is null && _waiters.Count == 0 && _subscribers.Count == 0;
+    // Exec children too: a deleted container's exec must report its end (and be reaped) first.
+    private bool Idle => _record is null && _create is null && _waiters.Count == 0 && _subscribers.Count == 0 && _execs.Count == 0;
 
     private void OnPassivateAck()
     {
