@@ -344,6 +344,24 @@ public class ExecTests : IDisposable
     }
 
     [IntegrationFact]
+    public void Socket_activated_fds_go_first_with_LISTEN_FDS_as_runc_passes_them()
+    {
+        Integration.Require();
+        using var bundle = _runa.Track(new BusyboxBundle(s => s.Process!.Args = ["sh", "-c",
+            "read a <&3; read b <&4; echo \"$LISTEN_FDS $LISTEN_PID $a $b\" >&4"]));
+        var activated = Path.Combine(bundle.Dir, "activated");
+        var preserved = Path.Combine(bundle.Dir, "preserved");
+        File.WriteAllText(activated, "activated\n");
+        File.WriteAllText(preserved, "preserved\n");
+        // As systemd starts a socket-activated service: LISTEN_PID is the pid that execs runa.
+        string[] wrapper = ["/bin/sh", "-c", $"exec 3< {activated} 4<> {preserved}; LISTEN_FDS=1 LISTEN_PID=$$ exec \"$@\"", "sh"];
+
+        var r = _runa.RunAs(wrapper, s_timeout, null, "run", "--preserve-fds", "1", "-b", bundle.Dir, _runa.NewId());
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Equal(["preserved", "1 1 activated preserved"], File.ReadAllLines(preserved));
+    }
+
+    [IntegrationFact]
     public void A_foreground_exec_ends_when_its_container_is_deleted()
     {
         Integration.Require();

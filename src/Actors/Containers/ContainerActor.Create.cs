@@ -36,6 +36,10 @@ public sealed partial class ContainerActor
             spec = SpecLoader.Load(bundle, out raw);
             Trace.Mark("create: spec loaded");
             SpecValidator.Validate(spec, bundle);
+            if (m.ListenFds < 0 || m.ListenFds > Math.Max(0, (m.Stdio?.Count ?? 0) - 3))
+            {
+                throw new SpecException("LISTEN_FDS", $"{m.ListenFds} activated fds, but {Math.Max(0, (m.Stdio?.Count ?? 0) - 3)} fds beyond stdio were passed", "");
+            }
             if (spec.Process!.Terminal && m.ConsoleSocket is null && !m.KeepConsole)
             {
                 throw new SpecException("process.terminal", "a terminal needs --console-socket when the container is created detached");
@@ -184,6 +188,11 @@ public sealed partial class ContainerActor
         var mounts = m.Paths
             .Where(p => p.Key != "unified")
             .ToDictionary(p => p.Key.StartsWith("name=", StringComparison.Ordinal) ? p.Key[5..] : p.Key, p => p.Value);
+        if (c.Request.ListenFds > 0)
+        {
+            // The init is pid 1 of its namespace: that is who the activated sockets are for.
+            c.Spec.Process!.Env = [.. c.Spec.Process.Env ?? [], $"LISTEN_FDS={c.Request.ListenFds}", "LISTEN_PID=1"];
+        }
         c.Plan = InitPlanner.Build(c.Spec, c.Creating.Bundle, new PlanOptions { CgroupMounts = mounts, NoPivot = c.Request.NoPivot });
         Trace.Mark("create: planned");
         var fifo = c.ExecFifo!;

@@ -20,6 +20,12 @@ public sealed record CreateContainer(string Id, string Bundle) : ContainerComman
 
     /// <summary>--no-pivot: MS_MOVE + chroot instead of pivot_root (a rootfs on ramfs).</summary>
     public bool NoPivot { get; init; }
+
+    /// <summary>
+    /// systemd socket activation: the first this many fds at 3.. of <see cref="Stdio"/> are the
+    /// caller's $LISTEN_FDS; the process gets LISTEN_FDS=N and LISTEN_PID=1, as with runc.
+    /// </summary>
+    public int ListenFds { get; init; }
 }
 
 public sealed record StartContainer(string Id) : ContainerCommand(Id);

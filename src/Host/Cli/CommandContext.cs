@@ -72,6 +72,20 @@ public sealed class CommandContext(ParseResult parse, CliLog log) : IAsyncDispos
         return Enumerable.Range(0, 3 + preserve).Select(fd => new SafeFd(fd, ownsHandle: false)).ToList();
     }
 
+    /// <summary>
+    /// systemd socket activation: $LISTEN_FDS, when $LISTEN_PID names this process (else 0). Those
+    /// fds sit at 3.. and go to a created container before any --preserve-fds, as runc passes them.
+    /// </summary>
+    public static int ListenFds()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), out var n) || n <= 0 ||
+            !int.TryParse(Environment.GetEnvironmentVariable("LISTEN_PID"), out var pid) || pid != Sys.GetPid())
+        {
+            return 0;
+        }
+        return n;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_client is not null)

@@ -53,10 +53,12 @@ public static class ContainerArgs
         public Actors.Containers.CreateContainer Request(CommandContext ctx, string id, bool keepConsole)
         {
             var p = ctx.Parse;
+            var listen = CommandContext.ListenFds();
             // Absolute, so that a daemon (another process, another cwd) finds the same bundle.
             return new Actors.Containers.CreateContainer(id, Path.GetFullPath(p.GetValue(Bundle)!))
             {
-                Stdio = ctx.CallerStdio(p.GetValue(PreserveFds)),
+                Stdio = ctx.CallerStdio(listen + p.GetValue(PreserveFds)),
+                ListenFds = listen,
                 ConsoleSocket = p.GetValue(ConsoleSocket) is { } s ? Path.GetFullPath(s) : null,
                 PidFile = p.GetValue(PidFile) is { } f ? Path.GetFullPath(f) : null,
                 NoPivot = p.GetValue(NoPivot),
