@@ -284,17 +284,25 @@ public class ExecTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A wrapper that runs runa the way an engine (or socket activation) does, with fd 3 open on an
+    /// input file holding "from the caller" and fd 4 appending to the output file it returns.
+    /// </summary>
+    private static (string[] Wrapper, string Output) CallerWithFds3And4(BusyboxBundle bundle)
+    {
+        var input = Path.Combine(bundle.Dir, "input");
+        var output = Path.Combine(bundle.Dir, "output");
+        File.WriteAllText(input, "from the caller\n");
+        File.WriteAllText(output, "");
+        return (["/bin/sh", "-c", $"exec 3< {input} 4>> {output}; exec \"$@\"", "sh"], output);
+    }
+
     [IntegrationFact]
     public void Preserve_fds_passes_the_callers_fds_3_and_up_to_run_and_exec()
     {
         Integration.Require();
         using var bundle = _runa.Track(SleeperBundle());
-        var input = Path.Combine(bundle.Dir, "input");
-        var output = Path.Combine(bundle.Dir, "output");
-        File.WriteAllText(input, "from the caller\n");
-        File.WriteAllText(output, "");
-        // The caller (an engine, socket activation) opens 3 and 4, then calls runa with them.
-        string[] wrapper = ["/bin/sh", "-c", $"exec 3< {input} 4>> {output}; exec \"$@\"", "sh"];
+        var (wrapper, output) = CallerWithFds3And4(bundle);
         // Nothing past 4: runa's own fds stay out (checked with the shell's builtin test, which opens none).
         const string script = "for f in 5 6 7 8 9 10; do [ -e /proc/$$/fd/$f ] && echo leaked $f >&4; done; read line <&3; echo \"$0 read: $line\" >&4; : > /out/done.$0";
 
@@ -323,11 +331,7 @@ public class ExecTests : IDisposable
         Integration.Require();
         using var bundle = _runa.Track(new BusyboxBundle(s => s.Process!.Args = ["sh", "-c",
             "for f in 5 6 7 8 9 10; do [ -e /proc/$$/fd/$f ] && echo leaked $f >&4; done; read line <&3; echo \"init read: $line\" >&4"]));
-        var input = Path.Combine(bundle.Dir, "input");
-        var output = Path.Combine(bundle.Dir, "output");
-        File.WriteAllText(input, "from the caller\n");
-        File.WriteAllText(output, "");
-        string[] wrapper = ["/bin/sh", "-c", $"exec 3< {input} 4>> {output}; exec \"$@\"", "sh"];
+        var (wrapper, output) = CallerWithFds3And4(bundle);
 
         var r = _runa.RunAs(wrapper, s_timeout, null, "run", "--preserve-fds", "2", "-b", bundle.Dir, _runa.NewId());
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
