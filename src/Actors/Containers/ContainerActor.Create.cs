@@ -406,10 +406,7 @@ public sealed partial class ContainerActor
         {
             if (m is SyncPacketReceived s)
             {
-                foreach (var fd in s.Packet.Fds)
-                {
-                    fd.Dispose();
-                }
+                s.Packet.DisposeFds();
                 return;
             }
             if (m is ContainerCommand)

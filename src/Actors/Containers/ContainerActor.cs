@@ -362,10 +362,7 @@ public sealed partial class ContainerActor : ReceiveActor, IWithUnboundedStash, 
             var (_, errno, text) = m.Packet.Error();
             _execError = errno == 0 ? text : $"{text}: {Errno.Describe(errno)}";
         }
-        foreach (var fd in m.Packet.Fds)
-        {
-            fd.Dispose();
-        }
+        m.Packet.DisposeFds();
     }
 
     private void OnWait(WaitContainer m)

@@ -153,10 +153,7 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
                 _error ??= $"runa-init sent an unexpected {p.Type} packet";
                 break;
         }
-        foreach (var fd in p.Fds)
-        {
-            fd.Dispose();
-        }
+        p.DisposeFds();
     }
 
     private void Attach(int pid)
@@ -240,6 +237,13 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
         _replyTo!.Tell(new ExecStartedReply(_id, _process!.Pid, _console));
         _console = null;
         _replyTo = null;
+        // The socket has said all it will (EOF was read): give back its fd and reader now, not
+        // when the process ends (a detached exec may run for as long as the container).
+        if (_sync is not null)
+        {
+            Context.Stop(_sync);
+            _sync = null;
+        }
         Become(Running);
         if (_processExited)
         {
@@ -266,13 +270,6 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
         });
         Receive<WaitExec>(_ => _waiters.Add(Sender));
         Receive<SignalExec>(OnSignal);
-        Receive<SyncPacketReceived>(m =>
-        {
-            foreach (var fd in m.Packet.Fds)
-            {
-                fd.Dispose();
-            }
-        });
         Receive<Terminated>(_ => { });
     }
 
@@ -292,16 +289,7 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
         {
             Receive<WaitExec>(_ => Sender.Tell(new ExecExitedReply(_id, Pid, _exit)));
             Receive<SignalExec>(OnSignal);
-            ReceiveAny(m =>
-            {
-                if (m is SyncPacketReceived s)
-                {
-                    foreach (var fd in s.Packet.Fds)
-                    {
-                        fd.Dispose();
-                    }
-                }
-            });
+            ReceiveAny(m => (m as SyncPacketReceived)?.Packet.DisposeFds());
         });
     }
 
@@ -358,13 +346,7 @@ public sealed class ExecProcess : ReceiveActor, IWithTimers
             Context.GetLogger().Warning($"container {_id}: exec: what a failed exec started did not die within {_runtime.Settings.KillTimeout.TotalSeconds:0.#}s");
             Reply();
         });
-        Receive<SyncPacketReceived>(m =>
-        {
-            foreach (var fd in m.Packet.Fds)
-            {
-                fd.Dispose();
-            }
-        });
+        Receive<SyncPacketReceived>(m => m.Packet.DisposeFds());
         Receive<WaitExec>(_ => Sender.Tell(new ExecExitedReply(_id, Pid, null)));
         Receive<SignalExec>(OnSignal);
         ReceiveAny(_ => { });

@@ -46,6 +46,15 @@ public sealed record SyncPacket(MessageType Type, byte[] Payload, IReadOnlyList<
 
     public int Pid => BinaryPrimitives.ReadInt32LittleEndian(Payload);
 
+    /// <summary>Closes the fds that came with it (a packet nobody takes them from).</summary>
+    public void DisposeFds()
+    {
+        foreach (var fd in Fds)
+        {
+            fd.Dispose();
+        }
+    }
+
     /// <summary>An ERROR packet's fields.</summary>
     public (int OpIndex, int Errno, string Text) Error()
     {
