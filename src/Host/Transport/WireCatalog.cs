@@ -26,12 +26,7 @@ public sealed class WireCatalog
     public static WireCatalog Default { get; } = Empty
         .Add(WireJson.Default.CreateContainer, request: true,
             detach: m => (m with { Stdio = null }, m.Stdio ?? []),
-            attach: (m, fds) => fds.Count switch
-            {
-                0 => m with { Stdio = null },
-                >= 3 => m with { Stdio = fds },
-                _ => throw new ProtocolException($"a CreateContainer carries 0 fds, or 3 stdio fds and any preserved ones, not {fds.Count}"),
-            })
+            attach: (m, fds) => m with { Stdio = StdioOf(fds, "a CreateContainer") })
         .Add(WireJson.Default.StartContainer, request: true)
         .Add(WireJson.Default.GetContainerState, request: true)
         .Add(WireJson.Default.KillContainer, request: true)
@@ -40,12 +35,7 @@ public sealed class WireCatalog
         .Add(WireJson.Default.ListContainers, request: true)
         .Add(WireJson.Default.ContainerCreatedReply,
             detach: m => (m with { Console = null }, m.Console is null ? [] : [m.Console]),
-            attach: (m, fds) => fds.Count switch
-            {
-                0 => m with { Console = null },
-                1 => m with { Console = fds[0] },
-                _ => throw new ProtocolException($"a ContainerCreatedReply carries at most 1 fd, not {fds.Count}"),
-            })
+            attach: (m, fds) => m with { Console = ConsoleOf(fds, "a ContainerCreatedReply") })
         .Add(WireJson.Default.ContainerExitedReply)
         .Add(WireJson.Default.ContainerList)
         .Add(WireJson.Default.ContainerStateView)
@@ -61,23 +51,29 @@ public sealed class WireCatalog
         .Add(WireJson.Default.ContainerEventNotice)
         .Add(WireJson.Default.ExecInContainer, request: true,
             detach: m => (m with { Stdio = null }, m.Stdio ?? []),
-            attach: (m, fds) => fds.Count switch
-            {
-                0 => m with { Stdio = null },
-                >= 3 => m with { Stdio = fds },
-                _ => throw new ProtocolException($"an ExecInContainer carries 0 fds, or 3 stdio fds and any preserved ones, not {fds.Count}"),
-            })
+            attach: (m, fds) => m with { Stdio = StdioOf(fds, "an ExecInContainer") })
         .Add(WireJson.Default.ExecStartedReply,
             detach: m => (m with { Console = null }, m.Console is null ? [] : [m.Console]),
-            attach: (m, fds) => fds.Count switch
-            {
-                0 => m with { Console = null },
-                1 => m with { Console = fds[0] },
-                _ => throw new ProtocolException($"an ExecStartedReply carries at most 1 fd, not {fds.Count}"),
-            })
+            attach: (m, fds) => m with { Console = ConsoleOf(fds, "an ExecStartedReply") })
         .Add(WireJson.Default.WaitExec, request: true)
         .Add(WireJson.Default.ExecExitedReply)
         .Add(WireJson.Default.SignalExec, request: true);
+
+    /// <summary>A create's or exec's fds: none (the daemon's own stdio), or 0/1/2 and any preserved ones.</summary>
+    private static IReadOnlyList<SafeFd>? StdioOf(IReadOnlyList<SafeFd> fds, string what) => fds.Count switch
+    {
+        0 => null,
+        >= 3 => fds,
+        _ => throw new ProtocolException($"{what} carries 0 fds, or 3 stdio fds and any preserved ones, not {fds.Count}"),
+    };
+
+    /// <summary>A reply's pty master, if it has one.</summary>
+    private static SafeFd? ConsoleOf(IReadOnlyList<SafeFd> fds, string what) => fds.Count switch
+    {
+        0 => null,
+        1 => fds[0],
+        _ => throw new ProtocolException($"{what} carries at most 1 fd, not {fds.Count}"),
+    };
 
     /// <summary>A catalog that also knows <typeparamref name="T"/> (named by its type name).</summary>
     public WireCatalog Add<T>(JsonTypeInfo<T> info, bool request = false,
