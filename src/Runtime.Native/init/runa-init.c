@@ -29,10 +29,12 @@
 struct bootstrap {
 	uint64_t clone_flags;
 	int njoin;
-	int join_fd[MAX_JOINED];
-	uint64_t join_type[MAX_JOINED];
-	const char *join_path[MAX_JOINED]; /* points into the bootstrap payload, which is kept */
-	int join_op[MAX_JOINED];           /* the op's index, for errors */
+	struct {
+		int fd;
+		uint64_t type;
+		const char *path; /* points into the bootstrap payload, which is kept */
+		int op;           /* the op's index, for errors */
+	} join[MAX_JOINED];
 	const char *uid_map;
 	const char *gid_map;
 	const char *setgroups;
@@ -59,10 +61,10 @@ static void open_namespace(struct bootstrap *b, uint64_t type, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		bail(errno, "open namespace %s", path);
-	b->join_fd[b->njoin] = fd;
-	b->join_type[b->njoin] = type;
-	b->join_path[b->njoin] = path;
-	b->join_op[b->njoin] = g_op_index;
+	b->join[b->njoin].fd = fd;
+	b->join[b->njoin].type = type;
+	b->join[b->njoin].path = path;
+	b->join[b->njoin].op = g_op_index;
 	b->njoin++;
 }
 
@@ -94,11 +96,11 @@ static void check_same_process(uint64_t pid, uint64_t start_time)
 static void join_namespaces(struct bootstrap *b)
 {
 	for (int i = 0; i < b->njoin; i++) {
-		g_op_index = b->join_op[i];
-		if (setns(b->join_fd[i], (int)b->join_type[i]) < 0)
-			bail(errno, "setns %s", b->join_path[i]);
-		if (close(b->join_fd[i]) < 0)
-			bail(errno, "close namespace %s", b->join_path[i]);
+		g_op_index = b->join[i].op;
+		if (setns(b->join[i].fd, (int)b->join[i].type) < 0)
+			bail(errno, "setns %s", b->join[i].path);
+		if (close(b->join[i].fd) < 0)
+			bail(errno, "close namespace %s", b->join[i].path);
 	}
 	g_op_index = -1;
 }
