@@ -65,7 +65,7 @@ public sealed class IsolationTests : IDisposable
         var outDir = OutDir(bundle);
         using var c = RunDetached(bundle, Path.Combine(outDir, "ready"));
         Assert.NotEqual(1, c.Pid);
-        var nspid = File.ReadAllLines($"/proc/{c.Pid}/status").Single(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+        var nspid = Processes.StatusLine(c.Pid, "NSpid:");
         Assert.Equal(new[] { c.Pid.ToString(), "1" }, nspid["NSpid:".Length..].Split('\t', StringSplitOptions.RemoveEmptyEntries));
         foreach (var ns in new[] { "pid", "mnt", "uts", "ipc", "net", "cgroup" })
         {

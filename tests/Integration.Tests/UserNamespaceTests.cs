@@ -46,8 +46,7 @@ public sealed class UserNamespaceTests : IDisposable
             Assert.Equal(new[] { "0", HostBase.ToString(), Size.ToString() }, lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal(new[] { "0", HostBase.ToString(), Size.ToString() }, lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             // Seen from the host, the container's root is the unprivileged uid.
-            var status = File.ReadAllLines($"/proc/{pid}/status");
-            Assert.StartsWith($"Uid:\t{HostBase}\t", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)));
+            Assert.StartsWith($"Uid:\t{HostBase}\t", Processes.StatusLine(pid, "Uid:"));
             Assert.NotEqual(new FileInfo("/proc/self/ns/user").LinkTarget, new FileInfo($"/proc/{pid}/ns/user").LinkTarget);
         }
         finally
@@ -85,8 +84,7 @@ public sealed class UserNamespaceTests : IDisposable
             var pidFile = Path.Combine(bundle.Dir, "exec.pid");
             _runa.Run("exec", "-d", "--pid-file", pidFile, "-u", "1000:1000", id, "sleep", "300").Ok();
             var execPid = int.Parse(File.ReadAllText(pidFile));
-            var status = File.ReadAllLines($"/proc/{execPid}/status");
-            Assert.StartsWith($"Uid:\t{HostBase + 1000}\t", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)));
+            Assert.StartsWith($"Uid:\t{HostBase + 1000}\t", Processes.StatusLine(execPid, "Uid:"));
             Assert.Equal(new FileInfo($"/proc/{pid}/ns/user").LinkTarget, new FileInfo($"/proc/{execPid}/ns/user").LinkTarget);
         }
         finally

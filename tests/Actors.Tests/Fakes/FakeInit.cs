@@ -261,12 +261,7 @@ public sealed class FakeInit
     /// <summary>The real runa-init's good path: bootstrap → clone → PID → stage 0 exits → plan → READY → wait for start → exec.</summary>
     public static void HappyPath(FakeInit f)
     {
-        f.ReadBootstrap();
-        var init = f.SpawnInit();
-        f.SendPid(init.Pid);
-        f.Stage0.Exit(ExitStatus.Exited(0));
-        f.ReadPlan();
-        f.SendReady();
+        UpToReady(f);
         if (f.WaitForStart())
         {
             f.Exec();
@@ -279,12 +274,7 @@ public sealed class FakeInit
     /// </summary>
     public static void ExecHappyPath(FakeInit f)
     {
-        f.ReadBootstrap();
-        var process = f.SpawnInit();
-        f.SendPid(process.Pid);
-        f.Stage0.Exit(ExitStatus.Exited(0));
-        f.ReadPlan();
-        f.SendReady();
+        UpToReady(f);
         f.Exec();
     }
 

@@ -30,4 +30,8 @@ public static class Processes
             Assert.True(created.Wait(timeoutMs), $"timed out after {timeoutMs} ms waiting for {path}");
         }
     }
+
+    /// <summary>The line of /proc/PID/status that starts with <paramref name="field"/> (e.g. "Uid:").</summary>
+    public static string StatusLine(int pid, string field) =>
+        File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith(field, StringComparison.Ordinal));
 }
